@@ -12,7 +12,7 @@
 
 static bool names_kml(const char *release)
 {
-	return strstr(release, "-kml") != NULL;
+	return strstr(release, "-kml");
 }
 
 TEST(uname_release)
@@ -22,10 +22,7 @@ TEST(uname_release)
 	ASSERT_EQ(0, uname(&u));
 	TH_LOG("release %s, %s kernel expected", u.release,
 	       kml_baseline() ? "baseline" : "KML");
-	if (kml_baseline())
-		EXPECT_FALSE(names_kml(u.release));
-	else
-		EXPECT_TRUE(names_kml(u.release));
+	EXPECT_EQ(!kml_baseline(), names_kml(u.release));
 }
 
 TEST(proc_osrelease_agrees)

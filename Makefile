@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kernel Mode Linux: the commands users type. See README.md.
+
+S := scripts/kml
+KML ?= y
+
+.PHONY: help deps need-deps tree export kernel selftests initramfs run test check clean
+
+help:
+	@echo "make run        build the KML kernel, boot it in QEMU, show the demonstration"
+	@echo "make test       kselftests in QEMU on the KML kernel and the vanilla baseline"
+	@echo "make deps       install the Debian packages and fetch the pinned upstream source"
+	@echo "make tree       assemble build/linux: upstream tag + KML commits"
+	@echo "make export     write edits made in build/linux back into this repository"
+	@echo "make kernel     build the KML bzImage (KML=n: the vanilla baseline)"
+	@echo "make selftests  build and install the KML kselftests into build/kselftest"
+	@echo "make check      checkpatch on patches/ and on KML's own files"
+	@echo "make clean      remove build/ but the download cache"
+
+deps:
+	@$(S)/deps
+
+# run and test work on a fresh machine: install what is missing first.
+need-deps:
+	@$(S)/deps --check >/dev/null 2>&1 || $(S)/deps
+
+tree: need-deps
+	@$(S)/tree $(if $(filter 1,$(FORCE)),--force)
+
+export:
+	@$(S)/export
+
+kernel: tree
+ifeq ($(KML),n)
+	@$(S)/build-kernel --vanilla
+else
+	@$(S)/build-kernel
+endif
+
+selftests: tree
+	@$(S)/build-kernel >/dev/null
+	@$(S)/build-selftests
+
+initramfs: selftests
+	@$(S)/mkinitramfs --kselftest build/kselftest \
+		--add $(S)/guest/run-suite=/usr/bin/run-suite build/initramfs/base.cpio
+
+run: need-deps
+	@$(S)/run
+
+test: need-deps
+	@$(S)/test
+
+check: tree
+	@$(S)/check
+
+clean:
+	@find build -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} + 2>/dev/null || true
