@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel Mode Linux (KML), x86-64: what the rest of the kernel sees of it.
+ *
+ * A KML task runs its user code with the kernel code segment in CS, on its
+ * own user stack, with both GS bases holding this CPU's kernel base. Its
+ * pt_regs always show the user view (__USER_CS, __USER_DS): the entry code
+ * rewrites the hardware frame on the way in and back on the way out.
+ */
+#ifndef _ASM_X86_KML_H
+#define _ASM_X86_KML_H
+
+#include <asm/thread_info.h>
+
+/* The TSS slot of the per-CPU KML entry stack; slots 0-4 are taken. */
+#define KML_IST_INDEX	5
+
+/* X86_PF_USER, for the entry code (asm/trap_pf.h has it as an enum). */
+#define KML_PF_USER	4
+
+#ifdef __ASSEMBLY__
+
+#ifdef CONFIG_KERNEL_MODE_LINUX
+/*
+ * On the way back to user mode: a KML task returns to ring 0. Clobbers
+ * RAX, which holds nothing at this point (all of pt_regs is on the stack).
+ */
+.macro KML_RETURN_TO_USER
+	movq	PER_CPU_VAR(pcpu_hot + X86_current_task), %rax
+	testb	$(1 << (TIF_KML & 7)), (TIF_KML >> 3)(%rax)
+	jnz	kml_return_to_user
+.endm
+#else
+.macro KML_RETURN_TO_USER
+.endm
+#endif
+
+#else /* !__ASSEMBLY__ */
+
+#include <linux/types.h>
+#include <linux/thread_info.h>
+#include <linux/mm_types.h>
+#include <asm/pgtable_64_types.h>
+#include <asm/pgtable_types.h>
+#include <asm/ptrace.h>
+#include <asm/segment.h>
+
+struct task_struct;
+
+#ifdef CONFIG_KERNEL_MODE_LINUX
+
+/* Is current a KML task? Usable in noinstr code. */
+static __always_inline bool kml_current(void)
+{
+	return read_thread_flags() & _TIF_KML;
+}
+
+static __always_inline bool kml_task(struct task_struct *t)
+{
+	return read_ti_thread_flags(task_thread_info(t)) & _TIF_KML;
+}
+
+/* Does @mm belong to a KML process (user half supervisor-only)? */
+static inline bool mm_is_kml(struct mm_struct *mm)
+{
+	return mm && test_bit(MM_CONTEXT_KML, &mm->context.flags);
+}
+
+/*
+ * The flags of a new top-level page-table entry of @mm. A KML mm's user
+ * half is supervisor-only at the top level: the U/S bit is ANDed across
+ * the levels, so SMEP and SMAP do not apply to the KML process's own pages
+ * and stay on for every other process.
+ */
+static inline pgdval_t kml_top_table_flags(struct mm_struct *mm)
+{
+	return mm_is_kml(mm) ? _PAGE_TABLE & ~_PAGE_USER : _PAGE_TABLE;
+}
+
+/* The same for a P4D entry, which is the top level under 4-level paging. */
+static inline p4dval_t kml_p4d_table_flags(struct mm_struct *mm)
+{
+	return pgtable_l5_enabled() ? _PAGE_TABLE : kml_top_table_flags(mm);
+}
+
+void __kml_switch_to(struct task_struct *prev, struct task_struct *next);
+
+/* In __switch_to(), before the segment bases of @next are loaded. */
+static __always_inline void kml_switch_to(struct task_struct *prev,
+					  struct task_struct *next)
+{
+	if (unlikely(kml_task(prev) || kml_task(next)))
+		__kml_switch_to(prev, next);
+}
+
+void kml_start_thread(struct pt_regs *regs);
+void kml_copy_thread(struct task_struct *p, bool kernel_thread);
+
+/*
+ * An IRET back to a KML task faulted: the frame that IRET could not use
+ * holds the hardware selectors; give C code the user view.
+ */
+static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs)
+{
+	if (kml_current() && regs->cs == __KERNEL_CS) {
+		regs->cs = __USER_CS;
+		regs->ss = __USER_DS;
+	}
+}
+
+#else /* !CONFIG_KERNEL_MODE_LINUX */
+
+static __always_inline bool kml_current(void) { return false; }
+static __always_inline bool kml_task(struct task_struct *t) { return false; }
+static inline bool mm_is_kml(struct mm_struct *mm) { return false; }
+static inline pgdval_t kml_top_table_flags(struct mm_struct *mm)
+{
+	return _PAGE_TABLE;
+}
+static inline p4dval_t kml_p4d_table_flags(struct mm_struct *mm)
+{
+	return _PAGE_TABLE;
+}
+static inline void kml_switch_to(struct task_struct *prev,
+				 struct task_struct *next) { }
+static inline void kml_start_thread(struct pt_regs *regs) { }
+static inline void kml_copy_thread(struct task_struct *p,
+				   bool kernel_thread) { }
+static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs) { }
+
+#endif /* CONFIG_KERNEL_MODE_LINUX */
+
+#endif /* __ASSEMBLY__ */
+
+#endif /* _ASM_X86_KML_H */

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel Mode Linux, x86-64: entry and exit.
+ *
+ * A KML task's user code runs in ring 0 on its own user stack. An event
+ * taken in ring 0 does not switch stacks unless its gate names an IST
+ * stack, so an ordinary gate would push the hardware frame onto the user
+ * stack: into the 128-byte red zone the SysV ABI gives every function
+ * below its stack pointer, or onto a page that is not mapped yet.
+ *
+ * So while a KML task is current, the CPU runs on the KML IDT (built in
+ * kml.c): every gate without an IST stack of its own is sent to the
+ * per-CPU KML IST stack, through a stub here that looks at the saved frame
+ * and then continues at the ordinary entry point of the vector:
+ *
+ *  - from KML user code (RPL 0, stack pointer in the user half): the frame
+ *    is rewritten to the user view (__USER_CS, __USER_DS; a #PF error code
+ *    gets X86_PF_USER), and the ordinary code takes it as an entry from
+ *    user mode: it copies the frame to the task stack (sync_regs) before
+ *    it runs any C code or enables interrupts;
+ *  - from the kernel (RPL 0, stack pointer in the kernel half): the frame
+ *    is moved to where the CPU would have pushed it on the interrupted
+ *    stack, so the kernel sees exactly what it sees without KML;
+ *  - from ring 3 (not expected while a KML task is current): as is.
+ *
+ * Nothing here can fault but the move to the interrupted stack; if that
+ * faults, the interrupted kernel stack is unusable, and the stub raises the
+ * double fault the CPU itself would have raised.
+ *
+ * #DB and #MC have IST stacks of their own; their KML stubs only rewrite a
+ * KML user frame to the user view. NMI, #DF and #VC keep their gates.
+ */
+#include <linux/linkage.h>
+#include <asm/asm-offsets.h>
+#include <asm/segment.h>
+#include <asm/percpu.h>
+#include <asm/trapnr.h>
+#include <asm/unwind_hints.h>
+#include <asm/nospec-branch.h>
+#include <asm/ptrace-abi.h>
+#include <asm/kml.h>
+
+	.pushsection .noinstr.text, "ax"
+
+/* The vectors for which the CPU pushes an error code. */
+#define KML_HAS_ERRCODE(v)						\
+	((v) == X86_TRAP_DF || ((v) >= X86_TRAP_TS && (v) <= X86_TRAP_PF) || \
+	 (v) == X86_TRAP_AC || (v) == X86_TRAP_CP || (v) == X86_TRAP_VC || \
+	 (v) == 30)
+
+#define KML_STUB_SIZE	16
+
+/*
+ * One stub per vector, KML_STUB_SIZE bytes apart: push the vector number
+ * and go to the common code for frames with or without an error code.
+ */
+	.p2align 4
+SYM_CODE_START(kml_entry_stubs)
+	vector = 0
+	.rept 256
+0:
+	.if KML_HAS_ERRCODE(vector)
+	UNWIND_HINT_IRET_ENTRY offset=8
+	ENDBR
+	.byte	0x6a, vector		/* pushq $vector (sign-extended) */
+	jmp	kml_entry_err
+	.else
+	UNWIND_HINT_IRET_ENTRY
+	ENDBR
+	.byte	0x6a, vector
+	jmp	kml_entry_noerr
+	.endif
+	.fill 0b + KML_STUB_SIZE - ., 1, 0xcc
+	vector = vector + 1
+	.endr
+SYM_CODE_END(kml_entry_stubs)
+
+/*
+ * The common code, for frames without (\err = 0) and with (\err = 1) an
+ * error code. On entry the KML IST stack holds
+ *
+ *	vector, [error code,] RIP, CS, RFLAGS, RSP, SS
+ *
+ * Only the stores to the interrupted stack can fault; kml_entry_err treats
+ * a fault with RIP anywhere in [kml_entry_noerr, kml_bad_kernel_stack) as
+ * such (the three are laid out in this order).
+ */
+.macro KML_ENTRY err
+	.set	E, 8 * \err		/* size of the error code */
+
+	pushq	%rax
+	/* rax, vector, [error code,] RIP, CS, RFLAGS, RSP, SS */
+	movzbl	8(%rsp), %eax
+	movq	kml_entry_target(, %rax, 8), %rax
+	movq	%rax, PER_CPU_VAR(kml_entry_jump)
+
+	testb	$3, 24+E(%rsp)			/* CS */
+	jnz	.Lcontinue_\@			/* ring 3: as is */
+	testb	$0x80, 47+E(%rsp)		/* top byte of RSP */
+	jnz	.Lfrom_kernel_\@
+
+	/* KML user code: give the kernel the user view. */
+	movq	$__USER_CS, 24+E(%rsp)
+	movq	$__USER_DS, 48+E(%rsp)
+	.if \err
+	cmpb	$X86_TRAP_PF, 8(%rsp)
+	jne	.Lcontinue_\@
+	orq	$KML_PF_USER, 16(%rsp)
+	.endif
+
+.Lcontinue_\@:
+	popq	%rax
+	addq	$8, %rsp			/* the vector */
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*PER_CPU_VAR(kml_entry_jump)
+
+.Lfrom_kernel_\@:
+	/*
+	 * Put [error code,] RIP, CS, RFLAGS, RSP, SS where the CPU would
+	 * have pushed them: below the interrupted stack pointer, aligned
+	 * down to 16 bytes. Then switch to that stack.
+	 */
+	pushq	%rdi
+	/* rdi, rax, vector, [error code,] RIP, CS, RFLAGS, RSP, SS */
+	movq	48+E(%rsp), %rdi
+	andq	$~0xf, %rdi
+	subq	$5*8+E, %rdi
+	.if \err
+	movq	24(%rsp), %rax
+	movq	%rax, (%rdi)
+	.endif
+	movq	24+E(%rsp), %rax
+	movq	%rax, E(%rdi)			/* RIP */
+	movq	32+E(%rsp), %rax
+	movq	%rax, 8+E(%rdi)			/* CS */
+	movq	40+E(%rsp), %rax
+	movq	%rax, 16+E(%rdi)		/* RFLAGS */
+	movq	48+E(%rsp), %rax
+	movq	%rax, 24+E(%rdi)		/* RSP */
+	movq	56+E(%rsp), %rax
+	movq	%rax, 32+E(%rdi)		/* SS */
+	movq	(%rsp), %rax
+	movq	%rax, -8(%rdi)			/* the interrupted RDI */
+	movq	8(%rsp), %rax
+	leaq	-8(%rdi), %rsp
+	UNWIND_HINT_IRET_ENTRY offset=8+E
+	popq	%rdi
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*PER_CPU_VAR(kml_entry_jump)
+.endm
+
+SYM_CODE_START_LOCAL(kml_entry_noerr)
+	UNWIND_HINT_IRET_ENTRY offset=8
+	ANNOTATE_NOENDBR
+	KML_ENTRY err=0
+SYM_CODE_END(kml_entry_noerr)
+
+SYM_CODE_START_LOCAL(kml_entry_err)
+	UNWIND_HINT_IRET_ENTRY offset=16
+	/*
+	 * A fault inside this common code comes from a store to an
+	 * interrupted kernel stack that cannot be used (overflowed into its
+	 * guard page, or not canonical).
+	 */
+	cmpq	$kml_entry_noerr, 16(%rsp)
+	jb	1f
+	cmpq	$kml_bad_kernel_stack, 16(%rsp)
+	jb	kml_bad_kernel_stack
+1:
+	KML_ENTRY err=1
+SYM_CODE_END(kml_entry_err)
+
+/*
+ * The interrupted kernel stack cannot take the frame: do what the CPU does
+ * when it cannot push an exception frame, and raise a double fault. Go
+ * back to the ordinary IDT and push onto the unusable stack again; the
+ * CPU cannot deliver that fault either and takes #DF on its own IST stack,
+ * where the kernel reports the stack overflow. RDI still holds the address
+ * the interrupted entry code was writing to.
+ */
+SYM_CODE_START_LOCAL(kml_bad_kernel_stack)
+	UNWIND_HINT_IRET_ENTRY offset=16
+	ANNOTATE_NOENDBR
+	lidt	kml_std_idt(%rip)
+	movq	%rdi, %rsp
+	UNWIND_HINT_UNDEFINED
+	pushq	$0
+	ud2
+SYM_CODE_END(kml_bad_kernel_stack)
+
+/*
+ * #DB and #MC keep their own IST stacks: hand a KML user frame over in the
+ * user view, anything else as it is.
+ */
+.macro KML_IST_ENTRY name vector
+SYM_CODE_START(\name)
+	UNWIND_HINT_IRET_ENTRY
+	ENDBR
+	/* RIP, CS, RFLAGS, RSP, SS */
+	testb	$3, 8(%rsp)
+	jnz	1f
+	testb	$0x80, 31(%rsp)
+	jnz	1f
+	movq	$__USER_CS, 8(%rsp)
+	movq	$__USER_DS, 32(%rsp)
+1:
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*(kml_entry_target + 8 * \vector)(%rip)
+SYM_CODE_END(\name)
+.endm
+
+KML_IST_ENTRY kml_entry_debug, X86_TRAP_DB
+KML_IST_ENTRY kml_entry_machine_check, X86_TRAP_MC
+
+/*
+ * The exit: swapgs_restore_regs_and_return_to_usermode comes here for a
+ * KML task (KML_RETURN_TO_USER). Both GS bases hold the kernel base, so no
+ * SWAPGS; the frame gets the hardware selectors back, and the ordinary
+ * return to kernel mode IRETs to ring 0 on the user stack, whose red zone
+ * no part of this touched.
+ */
+SYM_CODE_START(kml_return_to_user)
+	UNWIND_HINT_REGS
+	ANNOTATE_NOENDBR
+	movq	$__KERNEL_CS, CS(%rsp)
+	movq	$__KERNEL_DS, SS(%rsp)
+	jmp	restore_regs_and_return_to_kernel
+SYM_CODE_END(kml_return_to_user)
+
+	.popsection

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel Mode Linux, x86-64: which executables run in ring 0, and the
+ * state that lets them.
+ *
+ * An executable whose file resolves under the trusted directory (default
+ * /trusted) starts in ring 0 and stays there: its process is an ordinary
+ * process in every other way. See Documentation/arch/x86/kml.rst.
+ *
+ * The state of a KML task:
+ *  - TIF_KML, set when it starts a trusted executable, cleared when it
+ *    starts any other; inherited by fork and clone, never by kernel threads;
+ *  - its mm is a KML mm: the user half is supervisor-only at the top level
+ *    of the page tables, so SMEP and SMAP do not apply to its own pages;
+ *  - while it is current: both GS bases hold this CPU's kernel base (so a
+ *    SWAPGS changes nothing), and the CPU runs on the KML IDT, whose gates
+ *    never push a frame onto the user stack (see entry_64.S).
+ */
+
+#define pr_fmt(fmt) "kml: " fmt
+
+#include <linux/binfmts.h>
+#include <linux/elf.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/init.h>
+#include <linux/kml.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/namei.h>
+#include <linux/path.h>
+#include <linux/percpu.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/set_memory.h>
+
+#include <asm/desc.h>
+#include <asm/kml.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "kml."
+
+static bool kml_enabled = true;
+module_param_named(enabled, kml_enabled, bool, 0444);
+MODULE_PARM_DESC(enabled, "Run executables under the trusted directory in ring 0");
+
+static char kml_trusted_name[256] = "/trusted";
+module_param_string(trusted, kml_trusted_name, sizeof(kml_trusted_name), 0444);
+MODULE_PARM_DESC(trusted, "The trusted directory (default /trusted)");
+
+/* Entry code data, see entry_64.S. */
+unsigned long kml_entry_target[IDT_ENTRIES] __ro_after_init;
+DEFINE_PER_CPU(unsigned long, kml_entry_jump);
+struct desc_ptr kml_std_idt __ro_after_init;
+
+extern const char kml_entry_stubs[];
+extern const char kml_entry_debug[];
+extern const char kml_entry_machine_check[];
+
+#define KML_STUB_SIZE		16
+#define KML_IST_STACK_SIZE	(2 * PAGE_SIZE)
+
+struct kml_ist_stack {
+	char stack[KML_IST_STACK_SIZE];
+} __aligned(PAGE_SIZE);
+
+static DEFINE_PER_CPU_PAGE_ALIGNED(struct kml_ist_stack, kml_ist_stack);
+
+static struct desc_ptr kml_idt_descr __ro_after_init;
+static const char *kml_off_reason __ro_after_init = "not initialised";
+
+static void kml_set_gate_offset(gate_desc *g, unsigned long addr)
+{
+	g->offset_low = (u16)addr;
+	g->offset_middle = (u16)(addr >> 16);
+	g->offset_high = (u32)(addr >> 32);
+}
+
+/*
+ * Build the KML IDT from the ordinary one: every present gate without an
+ * IST stack of its own goes to its KML stub on the KML IST stack; #DB and
+ * #MC go to their KML stubs on their own stacks; NMI, #DF and #VC keep
+ * their gates.
+ */
+static int __init kml_build_idt(void)
+{
+	gate_desc *std, *idt;
+	int v;
+
+	store_idt(&kml_std_idt);
+	std = (gate_desc *)kml_std_idt.address;
+	idt = (gate_desc *)get_zeroed_page(GFP_KERNEL);
+	if (!idt)
+		return -ENOMEM;
+
+	for (v = 0; v < IDT_ENTRIES; v++) {
+		gate_desc *g = &idt[v];
+
+		*g = std[v];
+		if (!g->bits.p)
+			continue;
+		kml_entry_target[v] = gate_offset(g);
+		if (v == X86_TRAP_DB) {
+			kml_set_gate_offset(g, (unsigned long)kml_entry_debug);
+		} else if (v == X86_TRAP_MC) {
+			kml_set_gate_offset(g, (unsigned long)kml_entry_machine_check);
+		} else if (!g->bits.ist) {
+			kml_set_gate_offset(g, (unsigned long)kml_entry_stubs +
+					    v * KML_STUB_SIZE);
+			g->bits.ist = KML_IST_INDEX + 1;
+		}
+	}
+	set_memory_ro((unsigned long)idt, 1);
+	kml_idt_descr.size = IDT_ENTRIES * sizeof(gate_desc) - 1;
+	kml_idt_descr.address = (unsigned long)idt;
+	return 0;
+}
+
+static int __init kml_init(void)
+{
+	unsigned int cpu;
+
+	BUILD_BUG_ON(X86_PF_USER != KML_PF_USER);
+	BUILD_BUG_ON(offsetof(struct task_struct, thread_info.flags) != 0);
+	BUILD_BUG_ON(KML_IST_INDEX >= ARRAY_SIZE(((struct x86_hw_tss *)0)->ist));
+
+	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+		kml_off_reason = "FRED is on";
+		goto off;
+	}
+	for_each_possible_cpu(cpu) {
+		struct kml_ist_stack *s = per_cpu_ptr(&kml_ist_stack, cpu);
+
+		per_cpu(cpu_tss_rw, cpu).x86_tss.ist[KML_IST_INDEX] =
+			(unsigned long)(s + 1);
+	}
+	if (kml_build_idt()) {
+		kml_off_reason = "no memory for the KML IDT";
+		goto off;
+	}
+	kml_off_reason = NULL;
+	if (kml_enabled)
+		pr_info("executables under %s run in ring 0\n", kml_trusted_name);
+	else
+		pr_info("disabled on the command line (kml.enabled=0)\n");
+	return 0;
+off:
+	pr_info("unavailable: %s\n", kml_off_reason);
+	return 0;
+}
+early_initcall(kml_init);
+
+/* Why this kernel cannot run a trusted executable in ring 0, or NULL. */
+static const char *kml_unsupported(int elf_class)
+{
+	if (kml_off_reason)
+		return kml_off_reason;
+	if (elf_class != ELFCLASS64)
+		return "not a 64-bit executable";
+	if (boot_cpu_has(X86_FEATURE_PTI))
+		return "page table isolation (PTI) is on";
+	if (cpu_feature_enabled(X86_FEATURE_IBT))
+		return "kernel IBT is on";
+	return NULL;
+}
+
+static DEFINE_MUTEX(kml_trusted_lock);
+static struct path kml_trusted_root;	/* the root it was looked up in */
+static struct path kml_trusted_dir;
+
+/*
+ * Get the trusted directory, looked up in the root of the init process:
+ * once at the first exec that asks, and again when init changes its root
+ * (an initramfs handing over to the real root file system), or while the
+ * directory does not exist.
+ */
+static bool kml_get_trusted_dir(struct path *dir)
+{
+	struct path root = {}, found;
+	struct task_struct *init;
+	bool ok = false;
+	int err;
+
+	rcu_read_lock();
+	init = find_task_by_pid_ns(1, &init_pid_ns);
+	if (init)
+		get_task_struct(init);
+	rcu_read_unlock();
+	if (!init)
+		return false;
+	task_lock(init);
+	if (init->fs)
+		get_fs_root(init->fs, &root);
+	task_unlock(init);
+	put_task_struct(init);
+	if (!root.mnt)
+		return false;
+
+	mutex_lock(&kml_trusted_lock);
+	if (!kml_trusted_dir.mnt || !path_equal(&root, &kml_trusted_root)) {
+		path_put(&kml_trusted_dir);
+		path_put(&kml_trusted_root);
+		kml_trusted_dir = (struct path){};
+		kml_trusted_root = (struct path){};
+		err = vfs_path_lookup(root.dentry, root.mnt, kml_trusted_name,
+				      LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &found);
+		if (err) {
+			pr_info_ratelimited("trusted directory %s not found (%d): nothing runs in ring 0 until it exists\n",
+					    kml_trusted_name, err);
+			goto out;
+		}
+		kml_trusted_dir = found;
+		kml_trusted_root = root;
+		path_get(&kml_trusted_root);
+	}
+	*dir = kml_trusted_dir;
+	path_get(dir);
+	ok = true;
+out:
+	mutex_unlock(&kml_trusted_lock);
+	path_put(&root);
+	return ok;
+}
+
+/*
+ * Make @mm a KML mm: its user half supervisor-only at the top level, now
+ * and for every top-level entry made later (kml_top_table_flags()).
+ */
+static void kml_mm_enable(struct mm_struct *mm)
+{
+	unsigned int i;
+
+	mmap_write_lock(mm);
+	set_bit(MM_CONTEXT_KML, &mm->context.flags);
+	for (i = 0; i < KERNEL_PGD_BOUNDARY; i++) {
+		pgdval_t v = READ_ONCE(mm->pgd[i].pgd);
+
+		if (v & _PAGE_PRESENT)
+			WRITE_ONCE(mm->pgd[i].pgd, v & ~_PAGE_USER);
+	}
+	mmap_write_unlock(mm);
+}
+
+/**
+ * kml_exec_prepare - decide whether an executable runs in ring 0
+ * @bprm: the exec, before its point of no return
+ * @elf_class: the ELF class of the executable
+ *
+ * An executable whose file resolves under the trusted directory runs in
+ * ring 0 when this kernel can do that; its new mm is made a KML mm here,
+ * and kml_start_thread() makes the task a KML task. Any other executable
+ * is left alone. A trusted executable that cannot run in ring 0 runs in
+ * user mode, and a rate-limited log line says why.
+ */
+void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
+{
+	struct path dir;
+	const char *why;
+	bool trusted;
+
+	if (!kml_enabled || !kml_get_trusted_dir(&dir))
+		return;
+	trusted = path_is_under(&bprm->file->f_path, &dir);
+	path_put(&dir);
+	if (!trusted)
+		return;
+
+	why = kml_unsupported(elf_class);
+	if (why) {
+		pr_info_ratelimited("%s runs in user mode: %s\n",
+				    bprm->filename, why);
+		return;
+	}
+	kml_mm_enable(bprm->mm);
+}
+
+/* Make current a KML task (on a KML mm) or an ordinary one. */
+static void kml_set_current(bool kml)
+{
+	unsigned long base = 0, flags;
+
+	local_irq_save(flags);
+	if (kml) {
+		base = cpu_kernelmode_gs_base(smp_processor_id());
+		if (!test_thread_flag(TIF_KML)) {
+			set_thread_flag(TIF_KML);
+			load_idt(&kml_idt_descr);
+		}
+	} else if (test_thread_flag(TIF_KML)) {
+		clear_thread_flag(TIF_KML);
+		load_current_idt();
+	}
+	current->thread.gsindex = 0;
+	current->thread.gsbase = base;
+	wrmsrl(MSR_KERNEL_GS_BASE, base);
+	local_irq_restore(flags);
+}
+
+/**
+ * kml_start_thread - set up the task that starts a new executable
+ * @regs: its user registers, already set up by start_thread()
+ *
+ * The registers keep the user view; the exit code gives them the kernel
+ * selectors for a KML task.
+ */
+void kml_start_thread(struct pt_regs *regs)
+{
+	bool kml = mm_is_kml(current->mm);
+
+	if (kml || test_thread_flag(TIF_KML))
+		kml_set_current(kml);
+}
+
+/**
+ * kml_copy_thread - a new task inherits KML from its parent, or not
+ * @p: the new task
+ * @kernel_thread: @p is a kernel thread or a user worker (io_uring), which
+ *	never runs user code
+ */
+void kml_copy_thread(struct task_struct *p, bool kernel_thread)
+{
+	if (kernel_thread)
+		clear_tsk_thread_flag(p, TIF_KML);
+}
+
+/**
+ * __kml_switch_to - context switch from or to a KML task
+ * @prev: the task switched from
+ * @next: the task switched to
+ *
+ * Called by __switch_to() before the next task's segment bases are loaded.
+ * A KML task gets this CPU's kernel GS base as its inactive GS base, and
+ * the CPU the KML IDT while it runs.
+ */
+void notrace __kml_switch_to(struct task_struct *prev, struct task_struct *next)
+{
+	if (kml_task(next)) {
+		next->thread.gsindex = 0;
+		next->thread.gsbase = cpu_kernelmode_gs_base(smp_processor_id());
+		if (!kml_task(prev))
+			load_idt(&kml_idt_descr);
+	} else {
+		load_current_idt();
+	}
+}
