@@ -32,6 +32,7 @@
 #include <linux/path.h>
 #include <linux/percpu.h>
 #include <linux/pid_namespace.h>
+#include <linux/processor.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/set_memory.h>
@@ -39,7 +40,6 @@
 #include <asm/desc.h>
 #include <asm/kml.h>
 #include <asm/msr.h>
-#include <asm/processor.h>
 #include <asm/traps.h>
 
 #undef MODULE_PARAM_PREFIX
@@ -57,10 +57,6 @@ MODULE_PARM_DESC(trusted, "The trusted directory (default /trusted)");
 unsigned long kml_entry_target[IDT_ENTRIES] __ro_after_init;
 DEFINE_PER_CPU(unsigned long, kml_entry_jump);
 struct desc_ptr kml_std_idt __ro_after_init;
-
-extern const char kml_entry_stubs[];
-extern const char kml_entry_debug[];
-extern const char kml_entry_machine_check[];
 
 #define KML_STUB_SIZE		16
 #define KML_IST_STACK_SIZE	(2 * PAGE_SIZE)
@@ -125,9 +121,11 @@ static int __init kml_init(void)
 {
 	unsigned int cpu;
 
-	BUILD_BUG_ON(X86_PF_USER != KML_PF_USER);
+	BUILD_BUG_ON(KML_PF_USER != X86_PF_USER);
+	/* The exit test in entry_64.S reads the low byte of the TIF flags. */
 	BUILD_BUG_ON(offsetof(struct task_struct, thread_info.flags) != 0);
-	BUILD_BUG_ON(KML_IST_INDEX >= ARRAY_SIZE(((struct x86_hw_tss *)0)->ist));
+	BUILD_BUG_ON(TIF_KML >= 8);
+	BUILD_BUG_ON(ARRAY_SIZE(((struct x86_hw_tss *)0)->ist) <= KML_IST_INDEX);
 
 	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
 		kml_off_reason = "FRED is on";

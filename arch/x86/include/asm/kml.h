@@ -10,32 +10,13 @@
 #ifndef _ASM_X86_KML_H
 #define _ASM_X86_KML_H
 
-#include <asm/thread_info.h>
-
 /* The TSS slot of the per-CPU KML entry stack; slots 0-4 are taken. */
 #define KML_IST_INDEX	5
 
 /* X86_PF_USER, for the entry code (asm/trap_pf.h has it as an enum). */
 #define KML_PF_USER	4
 
-#ifdef __ASSEMBLY__
-
-#ifdef CONFIG_KERNEL_MODE_LINUX
-/*
- * On the way back to user mode: a KML task returns to ring 0. Clobbers
- * RAX, which holds nothing at this point (all of pt_regs is on the stack).
- */
-.macro KML_RETURN_TO_USER
-	movq	PER_CPU_VAR(pcpu_hot + X86_current_task), %rax
-	testb	$(1 << (TIF_KML & 7)), (TIF_KML >> 3)(%rax)
-	jnz	kml_return_to_user
-.endm
-#else
-.macro KML_RETURN_TO_USER
-.endm
-#endif
-
-#else /* !__ASSEMBLY__ */
+#ifndef __ASSEMBLY__
 
 #include <linux/types.h>
 #include <linux/thread_info.h>
@@ -83,6 +64,11 @@ static inline p4dval_t kml_p4d_table_flags(struct mm_struct *mm)
 	return pgtable_l5_enabled() ? _PAGE_TABLE : kml_top_table_flags(mm);
 }
 
+/* Entry code, arch/x86/kml/entry_64.S */
+extern const char kml_entry_stubs[];
+extern const char kml_entry_debug[];
+extern const char kml_entry_machine_check[];
+
 void __kml_switch_to(struct task_struct *prev, struct task_struct *next);
 
 /* In __switch_to(), before the segment bases of @next are loaded. */
@@ -110,26 +96,50 @@ static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs)
 
 #else /* !CONFIG_KERNEL_MODE_LINUX */
 
-static __always_inline bool kml_current(void) { return false; }
-static __always_inline bool kml_task(struct task_struct *t) { return false; }
-static inline bool mm_is_kml(struct mm_struct *mm) { return false; }
+static __always_inline bool kml_current(void)
+{
+	return false;
+}
+
+static __always_inline bool kml_task(struct task_struct *t)
+{
+	return false;
+}
+
+static inline bool mm_is_kml(struct mm_struct *mm)
+{
+	return false;
+}
+
 static inline pgdval_t kml_top_table_flags(struct mm_struct *mm)
 {
 	return _PAGE_TABLE;
 }
+
 static inline p4dval_t kml_p4d_table_flags(struct mm_struct *mm)
 {
 	return _PAGE_TABLE;
 }
+
 static inline void kml_switch_to(struct task_struct *prev,
-				 struct task_struct *next) { }
-static inline void kml_start_thread(struct pt_regs *regs) { }
-static inline void kml_copy_thread(struct task_struct *p,
-				   bool kernel_thread) { }
-static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs) { }
+				 struct task_struct *next)
+{
+}
+
+static inline void kml_start_thread(struct pt_regs *regs)
+{
+}
+
+static inline void kml_copy_thread(struct task_struct *p, bool kernel_thread)
+{
+}
+
+static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs)
+{
+}
 
 #endif /* CONFIG_KERNEL_MODE_LINUX */
 
-#endif /* __ASSEMBLY__ */
+#endif /* !__ASSEMBLY__ */
 
 #endif /* _ASM_X86_KML_H */
