@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Faults of a KML process become what they are in user mode: a page gets
+ * mapped, or the process gets the signal a user-mode process gets, with
+ * the same si_code and si_addr, and goes on after its handler recovers.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "kml_util.h"
+
+#define PAGE	4096
+
+static sigjmp_buf fault_jmp;
+static volatile int fault_sig;
+static volatile int fault_code;
+static void *volatile fault_addr;
+static volatile unsigned int fault_cpl = 99;
+
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	fault_sig = sig;
+	fault_code = si->si_code;
+	fault_addr = si->si_addr;
+	fault_cpl = kml_cpl();
+	siglongjmp(fault_jmp, 1);
+}
+
+static void catch_faults(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO };
+	int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	fault_sig = 0;
+	fault_cpl = 99;
+}
+
+/* Run @stmt expecting a fault; the handler comes back here. */
+#define EXPECT_FAULT(stmt) do {				\
+	catch_faults();					\
+	if (sigsetjmp(fault_jmp, 1) == 0) {		\
+		stmt;					\
+	}						\
+	EXPECT_EQ(kml_expected_cpl(), fault_cpl);	\
+} while (0)
+
+TEST(demand_paging)
+{
+	unsigned char *p;
+	int i;
+
+	p = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(0, p[i * PAGE + i]);	/* read fault: zero page */
+	for (i = 0; i < 64; i++)
+		p[i * PAGE + 1] = (unsigned char)i;	/* write fault */
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(i, p[i * PAGE + 1]);
+	munmap(p, 64 * PAGE);
+}
+
+TEST(cow_after_fork)
+{
+	volatile int *p;
+	int status;
+	pid_t pid;
+
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	*p = 1;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		*p = 2;		/* copy on write in the child */
+		_exit(*p == 2 && kml_cpl() == kml_expected_cpl() ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(1, *p);
+	*p = 3;			/* and in the parent */
+	EXPECT_EQ(3, *p);
+}
+
+TEST(file_mmap)
+{
+	char path[] = "/tmp/kml-faults-XXXXXX", buf[PAGE];
+	char *p;
+	int fd;
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	memset(buf, 'k', sizeof(buf));
+	ASSERT_EQ(PAGE, write(fd, buf, PAGE));
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ('k', p[100]);
+	p[200] = 'm';
+	ASSERT_EQ(PAGE, pread(fd, buf, PAGE, 0));
+	EXPECT_EQ('m', buf[200]);
+
+	/* Past the end of the file: SIGBUS. */
+	munmap(p, PAGE);
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_FAULT((void)*(volatile char *)(p + PAGE + 8));
+	EXPECT_EQ(SIGBUS, fault_sig);
+	EXPECT_EQ(BUS_ADRERR, fault_code);
+	EXPECT_EQ(p + PAGE + 8, fault_addr);
+	munmap(p, 2 * PAGE);
+	close(fd);
+}
+
+TEST(bad_address)
+{
+	EXPECT_FAULT((void)*(volatile int *)0x10);
+	EXPECT_EQ(SIGSEGV, fault_sig);
+	EXPECT_EQ(SEGV_MAPERR, fault_code);
+	EXPECT_EQ((void *)0x10, fault_addr);
+}
+
+TEST(write_to_read_only)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_FAULT(*(volatile char *)(p + 5) = 1);
+	EXPECT_EQ(SIGSEGV, fault_sig);
+	EXPECT_EQ(SEGV_ACCERR, fault_code);
+	EXPECT_EQ(p + 5, fault_addr);
+	munmap(p, PAGE);
+}
+
+TEST(execute_non_executable)
+{
+	unsigned char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 0xc3;	/* ret */
+	EXPECT_FAULT(((void (*)(void))p)());
+	EXPECT_EQ(SIGSEGV, fault_sig);
+	EXPECT_EQ(SEGV_ACCERR, fault_code);
+	EXPECT_EQ(p, fault_addr);
+	munmap(p, PAGE);
+}
+
+TEST(general_protection)
+{
+	/* A non-canonical address: #GP, not #PF. */
+	EXPECT_FAULT((void)*(volatile long *)0x8000000000000000UL);
+	EXPECT_EQ(SIGSEGV, fault_sig);
+	EXPECT_EQ(SI_KERNEL, fault_code);
+	EXPECT_EQ(NULL, fault_addr);
+}
+
+/* void do_ud2(void): runs UD2, at the address ud2_insn. */
+void do_ud2(void);
+extern char ud2_insn[];
+asm(
+"	.text\n"
+"	.globl do_ud2, ud2_insn\n"
+"	.type do_ud2, @function\n"
+"do_ud2:\n"
+"ud2_insn:\n"
+"	ud2\n"
+"	ret\n"
+"	.size do_ud2, . - do_ud2\n"
+);
+
+TEST(invalid_opcode)
+{
+	EXPECT_FAULT(do_ud2());
+	EXPECT_EQ(SIGILL, fault_sig);
+	EXPECT_EQ(ILL_ILLOPN, fault_code);
+	EXPECT_EQ((void *)ud2_insn, fault_addr);
+}
+
+TEST(divide_error)
+{
+	volatile int zero = 0, r = 1;
+
+	EXPECT_FAULT(r = r / zero);
+	EXPECT_EQ(SIGFPE, fault_sig);
+	EXPECT_EQ(FPE_INTDIV, fault_code);
+}
+
+TEST(breakpoint)
+{
+	EXPECT_FAULT(asm volatile("int3"));
+	EXPECT_EQ(SIGTRAP, fault_sig);
+	EXPECT_EQ(SI_KERNEL, fault_code);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stack faults of a KML process: a process in ring 0 takes its faults and
+ * interrupts without a stack switch by the CPU, so these check that none
+ * of them lands on its user stack. Growth by deep recursion and by large
+ * arrays, an overflow past RLIMIT_STACK caught on an alternate signal
+ * stack, and the 128-byte red zone below the stack pointer kept intact
+ * across timer interrupts and page faults.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "kml_util.h"
+
+#define MB	(1024 * 1024)
+
+static int __attribute__((noinline)) recurse(int n)
+{
+	volatile char frame[1024];
+
+	frame[0] = (char)n;
+	frame[sizeof(frame) - 1] = (char)n;
+	if (n == 0)
+		return 0;
+	return recurse(n - 1) + (frame[0] == (char)n) +
+	       (frame[sizeof(frame) - 1] == (char)n) - 2;
+}
+
+TEST(deep_recursion)
+{
+	EXPECT_EQ(kml_expected_cpl(), kml_cpl());
+	/* About 5 MB of stack, one page fault after another. */
+	EXPECT_EQ(0, recurse(5000));
+}
+
+static long __attribute__((noinline)) touch_array(size_t size, bool top_down)
+{
+	volatile char big[size];
+	long sum = 0;
+	size_t i;
+
+	if (top_down) {
+		for (i = size; i >= 4096; i -= 4096)
+			big[i - 1] = 1;
+	} else {
+		for (i = 0; i < size; i += 4096)
+			big[i] = 1;
+	}
+	for (i = 0; i < size; i += 4096)
+		sum += big[i + (top_down ? 4095 : 0)];
+	return sum;
+}
+
+TEST(large_array_top_down)
+{
+	EXPECT_EQ(6 * MB / 4096, touch_array(6 * MB, true));
+}
+
+TEST(large_array_bottom_up)
+{
+	EXPECT_EQ(6 * MB / 4096, touch_array(6 * MB, false));
+}
+
+static sigjmp_buf overflow_jmp;
+static volatile unsigned int overflow_handler_cpl = 99;
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	overflow_handler_cpl = kml_cpl();
+	siglongjmp(overflow_jmp, 1);
+}
+
+static int __attribute__((noinline)) recurse_forever(int n)
+{
+	volatile char frame[4096];
+
+	frame[0] = (char)n;
+	return recurse_forever(n + 1) + frame[0];
+}
+
+TEST(overflow_caught_on_sigaltstack)
+{
+	struct rlimit rl = { .rlim_cur = 2 * MB, .rlim_max = RLIM_INFINITY };
+	struct sigaction sa = { .sa_sigaction = on_segv,
+				.sa_flags = SA_SIGINFO | SA_ONSTACK };
+	stack_t ss = { .ss_size = 64 * 1024 };
+
+	ss.ss_sp = malloc(ss.ss_size);
+	ASSERT_NE(NULL, ss.ss_sp);
+	ASSERT_EQ(0, sigaltstack(&ss, NULL));
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	ASSERT_EQ(0, setrlimit(RLIMIT_STACK, &rl));
+
+	if (sigsetjmp(overflow_jmp, 1) == 0) {
+		recurse_forever(0);
+		ASSERT_TRUE(false);
+	}
+	EXPECT_EQ(kml_expected_cpl(), overflow_handler_cpl);
+}
+
+/*
+ * Leaf code that keeps 16 values in the red zone, [rsp - 128, rsp), while
+ * it spins, touches a new page every 64th round (a page fault) and lets
+ * timer interrupts come; returns how many of the values changed.
+ *
+ * unsigned long redzone_spin(unsigned long rounds, char *pages,
+ *			      unsigned long npages);
+ */
+unsigned long redzone_spin(unsigned long rounds, char *pages,
+			   unsigned long npages);
+asm(
+"	.text\n"
+"	.globl redzone_spin\n"
+"	.type redzone_spin, @function\n"
+"redzone_spin:\n"
+"	movabs	$0xa5a5a5a500000000, %r8\n"
+"	movq	$1, %rcx\n"
+"1:	leaq	(%r8, %rcx), %rax\n"
+"	negq	%rcx\n"
+"	movq	%rax, (%rsp, %rcx, 8)\n"
+"	negq	%rcx\n"
+"	incq	%rcx\n"
+"	cmpq	$16, %rcx\n"
+"	jbe	1b\n"
+"	xorq	%r9, %r9\n"			/* round */
+"	xorq	%r10, %r10\n"			/* next page */
+"2:	movl	$2000, %ecx\n"
+"3:	pause\n"
+"	decl	%ecx\n"
+"	jnz	3b\n"
+"	testq	$63, %r9\n"
+"	jnz	4f\n"
+"	cmpq	%rdx, %r10\n"
+"	jae	4f\n"
+"	movq	%r10, %r11\n"
+"	shlq	$12, %r11\n"
+"	movb	$1, (%rsi, %r11)\n"		/* page fault */
+"	incq	%r10\n"
+"4:	incq	%r9\n"
+"	cmpq	%rdi, %r9\n"
+"	jb	2b\n"
+"	xorq	%rax, %rax\n"			/* mismatches */
+"	movq	$1, %rcx\n"
+"5:	leaq	(%r8, %rcx), %r11\n"
+"	negq	%rcx\n"
+"	cmpq	%r11, (%rsp, %rcx, 8)\n"
+"	je	6f\n"
+"	incq	%rax\n"
+"6:	negq	%rcx\n"
+"	incq	%rcx\n"
+"	cmpq	$16, %rcx\n"
+"	jbe	5b\n"
+"	ret\n"
+"	.size redzone_spin, . - redzone_spin\n"
+);
+
+TEST(red_zone_survives_interrupts_and_faults)
+{
+	unsigned long npages = 256;
+	char *pages;
+
+	pages = mmap(NULL, npages * 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	EXPECT_EQ(kml_expected_cpl(), kml_cpl());
+	/* 64 x 256 rounds: every page faulted in with live red-zone data. */
+	EXPECT_EQ(0, redzone_spin(64 * npages, pages, npages));
+	EXPECT_EQ(1, pages[(npages - 1) * 4096]);
+	munmap(pages, npages * 4096);
+}
+
+TEST_HARNESS_MAIN
