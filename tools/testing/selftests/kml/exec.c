@@ -89,7 +89,7 @@ static char *run_chain(char *const argv[])
 /* What a program in the trusted directory should print. */
 static const char *t(void)
 {
-	return kml_baseline() || kml_env_is("KML_EXPECT_CPL", "3") ? "3" : "0";
+	return kml_trusted_cpl() ? "3" : "0";
 }
 
 FIXTURE(exec) {
@@ -136,6 +136,26 @@ TEST_F(exec, trusted_ordinary_trusted)
 
 	snprintf(want, sizeof(want), "%s3%s", t(), t());
 	EXPECT_STREQ(want, run_chain(argv));
+}
+
+/* Where KML refuses ring 0, the kernel log says why. */
+TEST_F(exec, refusal_is_logged)
+{
+	char *argv[] = { self->trusted, NULL };
+	char line[PATH_MAX + 128];
+
+	if (kml_baseline() || !kml_refusal()) {
+		/* No refusal: the log names none for a trusted program. */
+		EXPECT_STREQ(t(), run_chain(argv));
+		snprintf(line, sizeof(line), "kml: %s runs in user mode",
+			 self->trusted);
+		EXPECT_FALSE(kml_log_has(line));
+		return;
+	}
+	EXPECT_STREQ("3", run_chain(argv));
+	snprintf(line, sizeof(line), "kml: %s runs in user mode: %s",
+		 self->trusted, kml_refusal());
+	EXPECT_TRUE(kml_log_has(line));
 }
 
 TEST_F(exec, ordinary_trusted_ordinary)

@@ -7,14 +7,19 @@
  *   KML_MODE=trusted   the test runs from the trusted directory (else from
  *                      an ordinary one)
  *   KML_EXPECT_CPL=N   overrides the privilege level the test expects
+ *
+ * KML refuses ring 0 (trusted programs run in user mode, and the kernel
+ * log says why) while page table isolation is on: see kml_refusal().
  *   KML_TRUSTED_DIR    the trusted directory (default /trusted)
  */
 #ifndef KML_SELFTEST_UTIL_H
 #define KML_SELFTEST_UTIL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 
 #define KML_KERNEL_CS	0x10
 #define KML_KERNEL_DS	0x18
@@ -54,6 +59,46 @@ static inline unsigned int kml_cpl(void)
 	return cs & 3;
 }
 
+/* Does /proc/cpuinfo list @flag for the first CPU? */
+static inline bool kml_cpu_flag(const char *flag)
+{
+	char line[4096], *word, *save;
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (word = strtok_r(line, " \t\n:", &save); word;
+		     word = strtok_r(NULL, " \t\n:", &save))
+			if (!strcmp(word, flag))
+				found = true;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Why the running kernel gives no program ring 0 (the text of its log
+ * line), or NULL.
+ */
+static inline const char *kml_refusal(void)
+{
+	if (kml_cpu_flag("pti"))
+		return "page table isolation (PTI) is on";
+	return NULL;
+}
+
+/* The privilege level a program in the trusted directory should have. */
+static inline unsigned int kml_trusted_cpl(void)
+{
+	return kml_baseline() || kml_refusal() ? 3 : 0;
+}
+
 /* The privilege level this run of the program should have. */
 static inline unsigned int kml_expected_cpl(void)
 {
@@ -61,7 +106,27 @@ static inline unsigned int kml_expected_cpl(void)
 
 	if (v)
 		return atoi(v);
-	return kml_trusted_run() && !kml_baseline() ? 0 : 3;
+	return kml_trusted_run() ? kml_trusted_cpl() : 3;
+}
+
+/* Does the kernel log hold @text? */
+static inline bool kml_log_has(const char *text)
+{
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	bool found;
+	char *buf;
+	int n;
+
+	if (size <= 0)
+		return false;
+	buf = malloc(size + 1);
+	if (!buf)
+		return false;
+	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
+	buf[n > 0 ? n : 0] = '\0';
+	found = strstr(buf, text);
+	free(buf);
+	return found;
 }
 
 #endif /* KML_SELFTEST_UTIL_H */
