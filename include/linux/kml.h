@@ -6,11 +6,19 @@
 #define _LINUX_KML_H
 
 struct linux_binprm;
+struct seq_file;
+struct task_struct;
 
 #ifdef CONFIG_KERNEL_MODE_LINUX
 void kml_exec_prepare(struct linux_binprm *bprm, int elf_class);
+void kml_proc_status(struct seq_file *m, struct task_struct *task);
 #else
 static inline void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
+{
+}
+
+static inline void kml_proc_status(struct seq_file *m,
+				   struct task_struct *task)
 {
 }
 #endif

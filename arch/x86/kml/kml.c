@@ -20,12 +20,15 @@
 #define pr_fmt(fmt) "kml: " fmt
 
 #include <linux/binfmts.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/elf.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/init.h>
 #include <linux/kml.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/namei.h>
@@ -33,9 +36,15 @@
 #include <linux/percpu.h>
 #include <linux/pid_namespace.h>
 #include <linux/processor.h>
+#include <linux/ptrace.h>
 #include <linux/sched.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/task.h>
+#include <linux/security.h>
+#include <linux/seq_file.h>
 #include <linux/set_memory.h>
+#include <linux/sysctl.h>
+#include <linux/user_namespace.h>
 
 #include <asm/desc.h>
 #include <asm/kml.h>
@@ -131,6 +140,14 @@ static int __init kml_init(void)
 		kml_off_reason = "FRED is on";
 		goto off;
 	}
+	if (boot_cpu_has(X86_FEATURE_PTI)) {
+		kml_off_reason = "page table isolation (PTI) is on";
+		goto off;
+	}
+	if (cpu_feature_enabled(X86_FEATURE_IBT)) {
+		kml_off_reason = "kernel IBT is on";
+		goto off;
+	}
 	for_each_possible_cpu(cpu) {
 		struct kml_ist_stack *s = per_cpu_ptr(&kml_ist_stack, cpu);
 
@@ -160,16 +177,13 @@ static const char *kml_unsupported(int elf_class)
 		return kml_off_reason;
 	if (elf_class != ELFCLASS64)
 		return "not a 64-bit executable";
-	if (boot_cpu_has(X86_FEATURE_PTI))
-		return "page table isolation (PTI) is on";
-	if (cpu_feature_enabled(X86_FEATURE_IBT))
-		return "kernel IBT is on";
 	return NULL;
 }
 
 static DEFINE_MUTEX(kml_trusted_lock);
 static struct path kml_trusted_root;	/* the root it was looked up in */
 static struct path kml_trusted_dir;
+static bool kml_trusted_missing;
 
 /*
  * Get the trusted directory, looked up in the root of the init process:
@@ -208,10 +222,13 @@ static bool kml_get_trusted_dir(struct path *dir)
 		err = vfs_path_lookup(root.dentry, root.mnt, kml_trusted_name,
 				      LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &found);
 		if (err) {
-			pr_info_ratelimited("trusted directory %s not found (%d): nothing runs in ring 0 until it exists\n",
-					    kml_trusted_name, err);
+			if (!kml_trusted_missing)
+				pr_info("trusted directory %s not found (%d): nothing runs in ring 0 until it exists\n",
+					kml_trusted_name, err);
+			kml_trusted_missing = true;
 			goto out;
 		}
+		kml_trusted_missing = false;
 		kml_trusted_dir = found;
 		kml_trusted_root = root;
 		path_get(&kml_trusted_root);
@@ -244,36 +261,111 @@ static void kml_mm_enable(struct mm_struct *mm)
 	mmap_write_unlock(mm);
 }
 
+/*
+ * Is the file, and every directory from the trusted directory down to it,
+ * owned by root and not writable by group or others? Returns why not, or
+ * NULL. @file is under @dir (path_is_under()).
+ */
+static const char *kml_check_owners(const struct path *file,
+				    const struct path *dir)
+{
+	struct path p = *file;
+	const char *why = NULL;
+	bool covered = false;
+
+	path_get(&p);
+	for (;;) {
+		struct inode *inode = d_inode(p.dentry);
+		bool is_file = p.dentry == file->dentry;
+
+		/* A directory a mount covers is not on the way. */
+		if (!covered) {
+			if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID)) {
+				why = is_file ? "the file is not owned by root" :
+				      "a directory on the way is not owned by root";
+				break;
+			}
+			if (inode->i_mode & (S_IWGRP | S_IWOTH)) {
+				why = is_file ? "the file is writable by group or others" :
+				      "a directory on the way is writable by group or others";
+				break;
+			}
+		}
+		if (path_equal(&p, dir))
+			break;
+		if (p.dentry == p.mnt->mnt_root) {
+			if (!follow_up(&p))
+				break;
+			covered = true;
+		} else {
+			struct dentry *parent = dget_parent(p.dentry);
+
+			dput(p.dentry);
+			p.dentry = parent;
+			covered = false;
+		}
+	}
+	path_put(&p);
+	return why;
+}
+
+/*
+ * The rules for ring 0 besides the trusted directory, for a 64-bit ELF
+ * executable under it: returns the rule that refuses it, or NULL.
+ */
+static const char *kml_check_exec(struct linux_binprm *bprm,
+				  const struct path *dir)
+{
+	if (!READ_ONCE(kml_enabled))
+		return "KML is disabled (kernel.kml.enabled = 0)";
+	if (task_no_new_privs(current) ||
+	    (bprm->unsafe & LSM_UNSAFE_NO_NEW_PRIVS))
+		return "no_new_privs is set";
+	if (bprm->cred->user_ns != &init_user_ns)
+		return "the exec is in a user namespace";
+	if (current_chrooted())
+		return "the exec is in a chroot";
+	if (!mnt_may_suid(bprm->file->f_path.mnt))
+		return "the file system is mounted nosuid";
+	if ((bprm->unsafe & LSM_UNSAFE_PTRACE) &&
+	    !ptracer_capable(current, &init_user_ns))
+		return "it is traced by a tracer without CAP_SYS_PTRACE";
+	return kml_check_owners(&bprm->file->f_path, dir);
+}
+
 /**
  * kml_exec_prepare - decide whether an executable runs in ring 0
  * @bprm: the exec, before its point of no return
  * @elf_class: the ELF class of the executable
  *
  * An executable whose file resolves under the trusted directory runs in
- * ring 0 when this kernel can do that; its new mm is made a KML mm here,
+ * ring 0 when the rules of Documentation/arch/x86/kml.rst allow it: its new
+ * mm is made a KML mm here, the exec becomes a secure exec (AT_SECURE),
  * and kml_start_thread() makes the task a KML task. Any other executable
- * is left alone. A trusted executable that cannot run in ring 0 runs in
- * user mode, and a rate-limited log line says why.
+ * is left alone. A trusted executable that a rule refuses runs in user
+ * mode, and a rate-limited log line names the rule.
  */
 void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 {
-	struct path dir;
 	const char *why;
-	bool trusted;
+	struct path dir;
 
-	if (!kml_enabled || !kml_get_trusted_dir(&dir))
+	if (!kml_get_trusted_dir(&dir))
 		return;
-	trusted = path_is_under(&bprm->file->f_path, &dir);
-	path_put(&dir);
-	if (!trusted)
+	if (!path_is_under(&bprm->file->f_path, &dir)) {
+		path_put(&dir);
 		return;
-
+	}
 	why = kml_unsupported(elf_class);
+	if (!why)
+		why = kml_check_exec(bprm, &dir);
+	path_put(&dir);
 	if (why) {
 		pr_info_ratelimited("%s runs in user mode: %s\n",
 				    bprm->filename, why);
 		return;
 	}
+	bprm->secureexec = 1;
 	kml_mm_enable(bprm->mm);
 }
 
@@ -310,6 +402,9 @@ void kml_start_thread(struct pt_regs *regs)
 {
 	bool kml = mm_is_kml(current->mm);
 
+	/* Its memory and registers are ring-0 code: no dumps, no ptrace without CAP_SYS_PTRACE. */
+	if (kml)
+		set_dumpable(current->mm, SUID_DUMP_DISABLE);
 	if (kml || test_thread_flag(TIF_KML))
 		kml_set_current(kml);
 }
@@ -346,3 +441,30 @@ void notrace __kml_switch_to(struct task_struct *prev, struct task_struct *next)
 		load_current_idt();
 	}
 }
+
+/**
+ * kml_proc_status - the KML line of /proc/PID/status
+ * @m: the status file
+ * @task: the task it describes
+ */
+void kml_proc_status(struct seq_file *m, struct task_struct *task)
+{
+	seq_printf(m, "KernelMode:\t%d\n", kml_task(task));
+}
+
+static struct ctl_table kml_sysctls[] = {
+	{
+		.procname	= "enabled",
+		.data		= &kml_enabled,
+		.maxlen		= sizeof(kml_enabled),
+		.mode		= 0644,
+		.proc_handler	= proc_dobool,
+	},
+};
+
+static int __init kml_sysctl_init(void)
+{
+	register_sysctl_init("kernel/kml", kml_sysctls);
+	return 0;
+}
+late_initcall(kml_sysctl_init);
