@@ -190,6 +190,23 @@ TEST_F(exec, lookalike_directory)
 	rmdir(dir);
 }
 
+/* With kml.trusted= naming another directory, /trusted is an ordinary one. */
+TEST_F(exec, default_directory_when_another_is_trusted)
+{
+	char prog[PATH_MAX];
+	char *argv[] = { prog, NULL };
+
+	if (!strcmp(kml_trusted_dir(), "/trusted")) {
+		EXPECT_STREQ(t(), run_chain((char *[]){ self->trusted, NULL }));
+		return;
+	}
+	mkdir("/trusted", 0755);
+	snprintf(prog, sizeof(prog), "/trusted/kml_cpl");
+	ASSERT_EQ(0, copy_file(self->trusted, prog));
+	EXPECT_STREQ("3", run_chain(argv));
+	unlink(prog);
+}
+
 TEST_F(exec, symlink_pointing_in)
 {
 	char *argv[] = { ORD_DIR "/link-in", NULL };

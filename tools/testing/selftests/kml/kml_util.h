@@ -88,6 +88,16 @@ static inline bool kml_cpu_flag(const char *flag)
  */
 static inline const char *kml_refusal(void)
 {
+	char v = '1';
+	FILE *f;
+
+	f = fopen("/proc/sys/kernel/kml/enabled", "r");
+	if (f) {
+		v = fgetc(f);
+		fclose(f);
+	}
+	if (v == '0')
+		return "KML is disabled (kernel.kml.enabled = 0)";
 	if (kml_cpu_flag("pti"))
 		return "page table isolation (PTI) is on";
 	return NULL;
