@@ -29,7 +29,7 @@ tree: need-deps
 	@$(S)/tree $(if $(filter 1,$(FORCE)),--force)
 
 export:
-	@$(S)/export
+	@FORCE=$(FORCE) $(S)/export
 
 kernel: tree
 ifeq ($(KML),n)

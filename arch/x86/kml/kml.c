@@ -33,6 +33,7 @@
 #include <linux/mutex.h>
 #include <linux/namei.h>
 #include <linux/path.h>
+#include <linux/ratelimit.h>
 #include <linux/percpu.h>
 #include <linux/pid_namespace.h>
 #include <linux/processor.h>
@@ -77,7 +78,39 @@ struct kml_ist_stack {
 static DEFINE_PER_CPU_PAGE_ALIGNED(struct kml_ist_stack, kml_ist_stack);
 
 static struct desc_ptr kml_idt_descr __ro_after_init;
-static const char *kml_off_reason __ro_after_init = "not initialised";
+
+/*
+ * Why a program under the trusted directory runs in user mode. Each reason
+ * has its own log rate limit, so that one busy reason hides no other.
+ */
+struct kml_refusal {
+	const char *why;
+	struct ratelimit_state rs;
+};
+
+#define KML_REFUSAL(name, text)						\
+	static struct kml_refusal name = {				\
+		.why = text,						\
+		.rs = RATELIMIT_STATE_INIT(kml_refusal_rs, 5 * HZ, 10),	\
+	}
+
+KML_REFUSAL(kml_no_init, "KML could not set up its entry code");
+KML_REFUSAL(kml_no_fred, "FRED is on");
+KML_REFUSAL(kml_no_pti, "page table isolation (PTI) is on");
+KML_REFUSAL(kml_no_ibt, "kernel IBT is on");
+KML_REFUSAL(kml_no_32bit, "not a 64-bit executable");
+KML_REFUSAL(kml_no_enabled, "KML is disabled (kernel.kml.enabled = 0)");
+KML_REFUSAL(kml_no_nnp, "no_new_privs is set");
+KML_REFUSAL(kml_no_userns, "the exec is in a user namespace");
+KML_REFUSAL(kml_no_chroot, "the exec is in a chroot");
+KML_REFUSAL(kml_no_nosuid, "the file system is mounted nosuid");
+KML_REFUSAL(kml_no_ptrace, "it is traced by a tracer without CAP_SYS_PTRACE");
+KML_REFUSAL(kml_no_file_owner, "the file is not owned by root");
+KML_REFUSAL(kml_no_file_mode, "the file is writable by group or others");
+KML_REFUSAL(kml_no_dir_owner, "a directory on the way is not owned by root");
+KML_REFUSAL(kml_no_dir_mode, "a directory on the way is writable by group or others");
+
+static struct kml_refusal *kml_off __ro_after_init = &kml_no_init;
 
 static void kml_set_gate_offset(gate_desc *g, unsigned long addr)
 {
@@ -137,15 +170,15 @@ static int __init kml_init(void)
 	BUILD_BUG_ON(ARRAY_SIZE(((struct x86_hw_tss *)0)->ist) <= KML_IST_INDEX);
 
 	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
-		kml_off_reason = "FRED is on";
+		kml_off = &kml_no_fred;
 		goto off;
 	}
 	if (boot_cpu_has(X86_FEATURE_PTI)) {
-		kml_off_reason = "page table isolation (PTI) is on";
+		kml_off = &kml_no_pti;
 		goto off;
 	}
 	if (cpu_feature_enabled(X86_FEATURE_IBT)) {
-		kml_off_reason = "kernel IBT is on";
+		kml_off = &kml_no_ibt;
 		goto off;
 	}
 	for_each_possible_cpu(cpu) {
@@ -154,29 +187,27 @@ static int __init kml_init(void)
 		per_cpu(cpu_tss_rw, cpu).x86_tss.ist[KML_IST_INDEX] =
 			(unsigned long)(s + 1);
 	}
-	if (kml_build_idt()) {
-		kml_off_reason = "no memory for the KML IDT";
+	if (kml_build_idt())
 		goto off;
-	}
-	kml_off_reason = NULL;
+	kml_off = NULL;
 	if (kml_enabled)
 		pr_info("executables under %s run in ring 0\n", kml_trusted_name);
 	else
 		pr_info("disabled on the command line (kml.enabled=0)\n");
 	return 0;
 off:
-	pr_info("unavailable: %s\n", kml_off_reason);
+	pr_info("unavailable: %s\n", kml_off->why);
 	return 0;
 }
 early_initcall(kml_init);
 
 /* Why this kernel cannot run a trusted executable in ring 0, or NULL. */
-static const char *kml_unsupported(int elf_class)
+static struct kml_refusal *kml_unsupported(int elf_class)
 {
-	if (kml_off_reason)
-		return kml_off_reason;
+	if (kml_off)
+		return kml_off;
 	if (elf_class != ELFCLASS64)
-		return "not a 64-bit executable";
+		return &kml_no_32bit;
 	return NULL;
 }
 
@@ -266,11 +297,11 @@ static void kml_mm_enable(struct mm_struct *mm)
  * owned by root and not writable by group or others? Returns why not, or
  * NULL. @file is under @dir (path_is_under()).
  */
-static const char *kml_check_owners(const struct path *file,
-				    const struct path *dir)
+static struct kml_refusal *kml_check_owners(const struct path *file,
+					    const struct path *dir)
 {
+	struct kml_refusal *why = NULL;
 	struct path p = *file;
-	const char *why = NULL;
 	bool covered = false;
 
 	path_get(&p);
@@ -281,13 +312,11 @@ static const char *kml_check_owners(const struct path *file,
 		/* A directory a mount covers is not on the way. */
 		if (!covered) {
 			if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID)) {
-				why = is_file ? "the file is not owned by root" :
-				      "a directory on the way is not owned by root";
+				why = is_file ? &kml_no_file_owner : &kml_no_dir_owner;
 				break;
 			}
-			if (inode->i_mode & (S_IWGRP | S_IWOTH)) {
-				why = is_file ? "the file is writable by group or others" :
-				      "a directory on the way is writable by group or others";
+			if (inode->i_mode & 0022) {	/* group or others may write */
+				why = is_file ? &kml_no_file_mode : &kml_no_dir_mode;
 				break;
 			}
 		}
@@ -313,23 +342,23 @@ static const char *kml_check_owners(const struct path *file,
  * The rules for ring 0 besides the trusted directory, for a 64-bit ELF
  * executable under it: returns the rule that refuses it, or NULL.
  */
-static const char *kml_check_exec(struct linux_binprm *bprm,
-				  const struct path *dir)
+static struct kml_refusal *kml_check_exec(struct linux_binprm *bprm,
+					  const struct path *dir)
 {
 	if (!READ_ONCE(kml_enabled))
-		return "KML is disabled (kernel.kml.enabled = 0)";
+		return &kml_no_enabled;
 	if (task_no_new_privs(current) ||
 	    (bprm->unsafe & LSM_UNSAFE_NO_NEW_PRIVS))
-		return "no_new_privs is set";
+		return &kml_no_nnp;
 	if (bprm->cred->user_ns != &init_user_ns)
-		return "the exec is in a user namespace";
+		return &kml_no_userns;
 	if (current_chrooted())
-		return "the exec is in a chroot";
+		return &kml_no_chroot;
 	if (!mnt_may_suid(bprm->file->f_path.mnt))
-		return "the file system is mounted nosuid";
+		return &kml_no_nosuid;
 	if ((bprm->unsafe & LSM_UNSAFE_PTRACE) &&
 	    !ptracer_capable(current, &init_user_ns))
-		return "it is traced by a tracer without CAP_SYS_PTRACE";
+		return &kml_no_ptrace;
 	return kml_check_owners(&bprm->file->f_path, dir);
 }
 
@@ -347,7 +376,7 @@ static const char *kml_check_exec(struct linux_binprm *bprm,
  */
 void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 {
-	const char *why;
+	struct kml_refusal *why;
 	struct path dir;
 
 	if (!kml_get_trusted_dir(&dir))
@@ -361,8 +390,9 @@ void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 		why = kml_check_exec(bprm, &dir);
 	path_put(&dir);
 	if (why) {
-		pr_info_ratelimited("%s runs in user mode: %s\n",
-				    bprm->filename, why);
+		if (__ratelimit(&why->rs))
+			pr_info("%s runs in user mode: %s\n",
+				bprm->filename, why->why);
 		return;
 	}
 	bprm->secureexec = 1;

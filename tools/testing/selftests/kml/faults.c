@@ -39,7 +39,7 @@ static void catch_faults(void)
 	int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	fault_sig = 0;
 	fault_cpl = 99;
@@ -167,26 +167,22 @@ TEST(general_protection)
 	EXPECT_EQ(NULL, fault_addr);
 }
 
-/* void do_ud2(void): runs UD2, at the address ud2_insn. */
-void do_ud2(void);
-extern char ud2_insn[];
-asm(
-"	.text\n"
-"	.globl do_ud2, ud2_insn\n"
-"	.type do_ud2, @function\n"
-"do_ud2:\n"
-"ud2_insn:\n"
-"	ud2\n"
-"	ret\n"
-"	.size do_ud2, . - do_ud2\n"
-);
+static void *volatile ud2_addr;
+
+/* Run UD2, after storing its address in ud2_addr. */
+static noinline void do_ud2(void)
+{
+	asm volatile("lea 1f(%%rip), %%rax\n\t"
+		     "mov %%rax, %0\n"
+		     "1:\tud2" : "=m" (ud2_addr) : : "rax", "memory");
+}
 
 TEST(invalid_opcode)
 {
 	EXPECT_FAULT(do_ud2());
 	EXPECT_EQ(SIGILL, fault_sig);
 	EXPECT_EQ(ILL_ILLOPN, fault_code);
-	EXPECT_EQ((void *)ud2_insn, fault_addr);
+	EXPECT_EQ(ud2_addr, fault_addr);
 }
 
 TEST(divide_error)

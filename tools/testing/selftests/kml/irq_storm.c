@@ -23,8 +23,7 @@
  * return the number of mismatches.
  */
 unsigned long reg_spin(unsigned long rounds);
-asm(
-"	.text\n"
+asm("	.text\n"
 "	.globl reg_spin\n"
 "	.type reg_spin, @function\n"
 "reg_spin:\n"

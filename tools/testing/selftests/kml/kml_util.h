@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/klog.h>
 
+#define noinline	__attribute__((__noinline__))
+
 #define KML_KERNEL_CS	0x10
 #define KML_KERNEL_DS	0x18
 #define KML_USER_DS	0x2b

@@ -339,7 +339,9 @@ static int unprivileged_access(const char *prog)
 	pid_t target, p;
 
 	out = run(prog, become_user, &target);
-	sscanf(strstr(out, "value=") ? strstr(out, "value=") + 6 : "0", "%p", &addr);
+	if (!strstr(out, "value=") ||
+	    sscanf(strstr(out, "value=") + 6, "%p", &addr) != 1)
+		addr = NULL;
 	p = fork();
 	if (p == 0) {
 		long v = 42;

@@ -20,7 +20,7 @@
 
 #define MB	(1024 * 1024)
 
-static int __attribute__((noinline)) recurse(int n)
+static noinline int recurse(int n)
 {
 	volatile char frame[1024];
 
@@ -39,7 +39,7 @@ TEST(deep_recursion)
 	EXPECT_EQ(0, recurse(5000));
 }
 
-static long __attribute__((noinline)) touch_array(size_t size, bool top_down)
+static noinline long touch_array(size_t size, bool top_down)
 {
 	volatile char big[size];
 	long sum = 0;
@@ -76,7 +76,7 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	siglongjmp(overflow_jmp, 1);
 }
 
-static int __attribute__((noinline)) recurse_forever(int n)
+static noinline int recurse_forever(int n)
 {
 	volatile char frame[4096];
 
@@ -114,8 +114,7 @@ TEST(overflow_caught_on_sigaltstack)
  */
 unsigned long redzone_spin(unsigned long rounds, char *pages,
 			   unsigned long npages);
-asm(
-"	.text\n"
+asm("	.text\n"
 "	.globl redzone_spin\n"
 "	.type redzone_spin, @function\n"
 "redzone_spin:\n"
