@@ -30,6 +30,7 @@
  * #DB and #MC have IST stacks of their own; their KML stubs only rewrite a
  * KML user frame to the user view. NMI, #DF and #VC keep their gates.
  */
+#include <linux/errno.h>
 #include <linux/linkage.h>
 #include <asm/asm-offsets.h>
 #include <asm/segment.h>
@@ -39,6 +40,9 @@
 #include <asm/nospec-branch.h>
 #include <asm/ptrace-abi.h>
 #include <asm/kml.h>
+#include <asm/processor-flags.h>
+#include <asm/thread_info.h>
+#include "../entry/calling.h"
 
 	.pushsection .noinstr.text, "ax"
 
@@ -226,5 +230,103 @@ SYM_CODE_START(kml_return_to_user)
 	movq	$__KERNEL_DS, SS(%rsp)
 	jmp	restore_regs_and_return_to_kernel
 SYM_CODE_END(kml_return_to_user)
+
+/*
+ * System calls of KML tasks.
+ *
+ * While a KML task is current, MSR_LSTAR points at kml_entry_syscall
+ * instead of entry_SYSCALL_64 (see kml.c), so the SYSCALL instruction of a
+ * KML program comes here, and ordinary processes pay nothing for it. The
+ * program runs in ring 0: GS is the kernel's already, there is no CR3 to
+ * switch (KML is off with PTI), and the per-entry speculation mitigations
+ * are skipped, because the program is trusted. The system call itself
+ * runs as for any process (do_syscall_64: tracing, seccomp, audit, signals
+ * and restarts included).
+ *
+ * The return leaves the user stack alone: restore the registers, pop
+ * RFLAGS with IF clear, switch to the user stack, and STI; the STI shadow
+ * covers the indirect JMP to the user RIP. Anything unusual (TF, RF, IF
+ * clear, changed selectors, no longer a KML task) returns by IRET.
+ */
+SYM_CODE_START(kml_entry_syscall)
+	UNWIND_HINT_ENTRY
+	ENDBR
+.Lkml_syscall:
+	/* RCX = user RIP, R11 = user RFLAGS, IF = 0, RSP = user stack */
+	movq	%rsp, PER_CPU_VAR(cpu_tss_rw + TSS_sp2)
+	movq	PER_CPU_VAR(pcpu_hot + X86_top_of_stack), %rsp
+	pushq	$__USER_DS				/* pt_regs->ss */
+	pushq	PER_CPU_VAR(cpu_tss_rw + TSS_sp2)	/* pt_regs->sp */
+	pushq	%r11					/* pt_regs->flags */
+	pushq	$__USER_CS				/* pt_regs->cs */
+	pushq	%rcx					/* pt_regs->ip */
+	pushq	%rax					/* pt_regs->orig_ax */
+	PUSH_AND_CLEAR_REGS rax=$-ENOSYS
+	movq	%rsp, %rdi
+	movslq	%eax, %rsi
+	call	do_syscall_64			/* returns with IRQs off */
+
+	movq	PER_CPU_VAR(pcpu_hot + X86_current_task), %r11
+	testb	$_TIF_KML, (%r11)
+	jz	.Lkml_iret			/* it exec'd an ordinary program */
+	cmpq	$__USER_CS, CS(%rsp)
+	jne	.Lkml_iret
+	cmpq	$__USER_DS, SS(%rsp)
+	jne	.Lkml_iret
+	movl	EFLAGS(%rsp), %r11d
+	andl	$(X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF), %r11d
+	cmpl	$X86_EFLAGS_IF, %r11d
+	jne	.Lkml_iret
+
+	movq	RIP(%rsp), %r11
+	movq	%r11, PER_CPU_VAR(kml_return_rip)
+	movq	RSP(%rsp), %r11
+	movq	%r11, PER_CPU_VAR(kml_return_rsp)
+	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
+	POP_REGS
+	addq	$3*8, %rsp			/* orig_ax, ip, cs */
+	popfq					/* the user's RFLAGS, IF clear */
+	movq	PER_CPU_VAR(kml_return_rsp), %rsp
+	UNWIND_HINT_UNDEFINED
+	sti
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*PER_CPU_VAR(kml_return_rip)
+
+.Lkml_iret:
+	UNWIND_HINT_REGS
+	jmp	swapgs_restore_regs_and_return_to_usermode
+
+/*
+ * The direct entry, published to KML processes as AT_SYSINFO: a function
+ * with the register convention of the SYSCALL instruction (number in RAX,
+ * arguments in RDI, RSI, RDX, R10, R8, R9, result in RAX, RCX and R11
+ * clobbered). The CALL that comes here writes the return address below
+ * the caller's stack pointer, so a caller that keeps data in its red zone
+ * moves RSP down 128 bytes around the call (tools/kml/kml_syscall.h).
+ *
+ * The kernel sees kml_direct_ret as the user RIP: returning there runs the
+ * RET to the caller. A restarted system call backs RIP up by the 2 bytes
+ * of the SYSCALL instruction; here they are a jump back to the entry.
+ */
+SYM_INNER_LABEL(kml_syscall_direct, SYM_L_GLOBAL)
+	UNWIND_HINT_ENTRY
+	ENDBR
+	pushfq
+	popq	%r11
+	cli
+	leaq	kml_direct_ret(%rip), %rcx
+	UNWIND_HINT_ENTRY
+	jmp	.Lkml_syscall
+kml_direct_restart:
+	UNWIND_HINT_ENTRY
+	/* jmp kml_syscall_direct, in the 2-byte form */
+	.byte	0xeb, kml_syscall_direct - (kml_direct_restart + 2)
+kml_direct_ret:
+	UNWIND_HINT_UNDEFINED
+	ANNOTATE_NOENDBR
+	ANNOTATE_UNRET_SAFE
+	ret
+	int3
+SYM_CODE_END(kml_entry_syscall)
 
 	.popsection

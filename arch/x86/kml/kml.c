@@ -50,6 +50,7 @@
 #include <asm/desc.h>
 #include <asm/kml.h>
 #include <asm/msr.h>
+#include <asm/proto.h>
 #include <asm/traps.h>
 
 #undef MODULE_PARAM_PREFIX
@@ -66,6 +67,8 @@ MODULE_PARM_DESC(trusted, "The trusted directory (default /trusted)");
 /* Entry code data, see entry_64.S. */
 unsigned long kml_entry_target[IDT_ENTRIES] __ro_after_init;
 DEFINE_PER_CPU(unsigned long, kml_entry_jump);
+DEFINE_PER_CPU(unsigned long, kml_return_rip);
+DEFINE_PER_CPU(unsigned long, kml_return_rsp);
 struct desc_ptr kml_std_idt __ro_after_init;
 
 #define KML_STUB_SIZE		16
@@ -399,6 +402,21 @@ void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 	kml_mm_enable(bprm->mm);
 }
 
+/*
+ * The per-CPU state for a KML task (@kml) or any other: the IDT, and the
+ * entry point of the SYSCALL instruction.
+ */
+static void kml_load_cpu_state(bool kml)
+{
+	if (kml) {
+		load_idt(&kml_idt_descr);
+		wrmsrl(MSR_LSTAR, (unsigned long)kml_entry_syscall);
+	} else {
+		load_current_idt();
+		wrmsrl(MSR_LSTAR, (unsigned long)entry_SYSCALL_64);
+	}
+}
+
 /* Make current a KML task (on a KML mm) or an ordinary one. */
 static void kml_set_current(bool kml)
 {
@@ -409,11 +427,11 @@ static void kml_set_current(bool kml)
 		base = cpu_kernelmode_gs_base(smp_processor_id());
 		if (!test_thread_flag(TIF_KML)) {
 			set_thread_flag(TIF_KML);
-			load_idt(&kml_idt_descr);
+			kml_load_cpu_state(true);
 		}
 	} else if (test_thread_flag(TIF_KML)) {
 		clear_thread_flag(TIF_KML);
-		load_current_idt();
+		kml_load_cpu_state(false);
 	}
 	current->thread.gsindex = 0;
 	current->thread.gsbase = base;
@@ -466,10 +484,21 @@ void notrace __kml_switch_to(struct task_struct *prev, struct task_struct *next)
 		next->thread.gsindex = 0;
 		next->thread.gsbase = cpu_kernelmode_gs_base(smp_processor_id());
 		if (!kml_task(prev))
-			load_idt(&kml_idt_descr);
+			kml_load_cpu_state(true);
 	} else {
-		load_current_idt();
+		kml_load_cpu_state(false);
 	}
+}
+
+/**
+ * kml_sysinfo_entry - the AT_SYSINFO entry of a new executable
+ *
+ * Return: the direct system call entry for a KML process, else 0 (no
+ * entry).
+ */
+unsigned long kml_sysinfo_entry(void)
+{
+	return mm_is_kml(current->mm) ? (unsigned long)kml_syscall_direct : 0;
 }
 
 /**

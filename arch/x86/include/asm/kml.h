@@ -68,6 +68,8 @@ static inline p4dval_t kml_p4d_table_flags(struct mm_struct *mm)
 extern const char kml_entry_stubs[];
 extern const char kml_entry_debug[];
 extern const char kml_entry_machine_check[];
+extern const char kml_entry_syscall[];
+extern const char kml_syscall_direct[];
 
 void __kml_switch_to(struct task_struct *prev, struct task_struct *next);
 
