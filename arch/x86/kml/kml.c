@@ -99,6 +99,7 @@ struct kml_refusal {
 
 KML_REFUSAL(kml_no_init, "KML could not set up its entry code");
 KML_REFUSAL(kml_no_fred, "FRED is on");
+KML_REFUSAL(kml_no_xenpv, "this is a Xen PV guest");
 KML_REFUSAL(kml_no_pti, "page table isolation (PTI) is on");
 KML_REFUSAL(kml_no_ibt, "kernel IBT is on");
 KML_REFUSAL(kml_no_32bit, "not a 64-bit executable");
@@ -172,6 +173,10 @@ static int __init kml_init(void)
 	BUILD_BUG_ON(TIF_KML >= 8);
 	BUILD_BUG_ON(ARRAY_SIZE(((struct x86_hw_tss *)0)->ist) <= KML_IST_INDEX);
 
+	if (cpu_feature_enabled(X86_FEATURE_XENPV)) {
+		kml_off = &kml_no_xenpv;
+		goto off;
+	}
 	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
 		kml_off = &kml_no_fred;
 		goto off;

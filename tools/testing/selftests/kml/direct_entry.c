@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * System calls of a KML process: through the SYSCALL instruction (which a
+ * KML task enters on its own short path, returning without IRET) and
+ * through the direct entry that a KML process finds as AT_SYSINFO
+ * (tools/kml/kml_syscall.h). Both must leave the red zone alone, restart
+ * interrupted calls, deliver pending signals on return, and obey seccomp
+ * and ptrace like any system call. Ordinary processes get no AT_SYSINFO.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "../../../kml/kml_syscall.h"
+#include "kml_util.h"
+
+TEST(auxv_entry)
+{
+	unsigned long entry = kml_syscall_entry();
+
+	if (kml_expected_cpl() == 0) {
+		/* A KML process: an entry in kernel text. */
+		EXPECT_LE(0xff00000000000000UL, entry);
+	} else {
+		EXPECT_EQ(0, entry);
+	}
+}
+
+TEST(arguments_and_results)
+{
+	char buf[8] = "", msg[] = "kml";
+	int fds[2];
+	void *p;
+
+	EXPECT_EQ(getppid(), kml_syscall0(SYS_getppid));
+	ASSERT_EQ(0, kml_syscall1(SYS_pipe, (long)fds));
+	EXPECT_EQ(3, kml_syscall3(SYS_write, fds[1], (long)msg, 3));
+	EXPECT_EQ(3, kml_syscall3(SYS_read, fds[0], (long)buf, sizeof(buf)));
+	EXPECT_STREQ("kml", buf);
+	EXPECT_EQ(-EBADF, kml_syscall3(SYS_read, 1000, (long)buf, 1));
+	p = (void *)kml_syscall6(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	((char *)p)[100] = 1;
+	EXPECT_EQ(0, kml_syscall2(SYS_munmap, (long)p, 4096));
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/*
+ * unsigned long redzone_calls(unsigned long n, unsigned long entry): make
+ * n getppid() calls with 16 values in the red zone, by SYSCALL (entry 0)
+ * or through the direct entry (RSP moved below the red zone around the
+ * CALL, as kml_syscall.h does); return how many values changed.
+ */
+unsigned long redzone_calls(unsigned long n, unsigned long entry);
+asm("	.text\n"
+"	.globl redzone_calls\n"
+"	.type redzone_calls, @function\n"
+"redzone_calls:\n"
+"	movq	%rsi, %r8\n"
+"	movabs	$0x6b6d6c0000000000, %r9\n"
+"	movq	$1, %rcx\n"
+"1:	leaq	(%r9, %rcx), %rax\n"
+"	negq	%rcx\n"
+"	movq	%rax, (%rsp, %rcx, 8)\n"
+"	negq	%rcx\n"
+"	incq	%rcx\n"
+"	cmpq	$16, %rcx\n"
+"	jbe	1b\n"
+"2:	movl	$110, %eax\n"			/* getppid */
+"	testq	%r8, %r8\n"
+"	jz	3f\n"
+"	subq	$128, %rsp\n"
+"	call	*%r8\n"
+"	addq	$128, %rsp\n"
+"	jmp	4f\n"
+"3:	syscall\n"
+"4:	decq	%rdi\n"
+"	jnz	2b\n"
+"	xorq	%rax, %rax\n"
+"	movq	$1, %rcx\n"
+"5:	leaq	(%r9, %rcx), %rsi\n"
+"	negq	%rcx\n"
+"	cmpq	%rsi, (%rsp, %rcx, 8)\n"
+"	je	6f\n"
+"	incq	%rax\n"
+"6:	negq	%rcx\n"
+"	incq	%rcx\n"
+"	cmpq	$16, %rcx\n"
+"	jbe	5b\n"
+"	ret\n"
+"	.size redzone_calls, . - redzone_calls\n");
+
+TEST(red_zone_across_syscall_instruction)
+{
+	EXPECT_EQ(0, redzone_calls(20000, 0));
+}
+
+TEST(red_zone_across_direct_entry)
+{
+	if (!kml_syscall_entry()) {
+		EXPECT_NE(0, kml_expected_cpl());
+		return;
+	}
+	EXPECT_EQ(0, redzone_calls(20000, kml_syscall_entry()));
+}
+
+static volatile int alarms;
+
+static void on_alarm(int sig)
+{
+	alarms++;
+}
+
+/* A read interrupted by SIGALRM (SA_RESTART) restarts and completes. */
+TEST(restart_read)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
+	char c = 0;
+	int fds[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		usleep(300000);
+		_exit(write(fds[1], "k", 1) == 1 ? 0 : 1);
+	}
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_EQ(1, kml_syscall3(SYS_read, fds[0], (long)&c, 1));
+	EXPECT_EQ('k', c);
+	EXPECT_EQ(1, alarms);
+	waitpid(pid, NULL, 0);
+}
+
+static volatile int usr1;
+
+static void on_usr1(int sig)
+{
+	usr1++;
+}
+
+/* A signal that becomes deliverable in a system call arrives on its return. */
+TEST(pending_signal_delivered_on_return)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigset_t set;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &set, NULL));
+	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
+	EXPECT_EQ(0, usr1);
+	EXPECT_EQ(0, kml_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set,
+				  0, 8));
+	EXPECT_EQ(1, usr1);
+}
+
+/* A seccomp filter that denies getppid() denies it through every entry. */
+TEST(seccomp_denies)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(filter), .filter = filter };
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			_exit(2);
+		if (kml_syscall0(SYS_getppid) != -EPERM)
+			_exit(3);
+		_exit(syscall(SYS_getppid) == -1 && errno == EPERM ? 0 : 4);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* PTRACE_SYSCALL stops on entry to and exit from a call. */
+TEST(ptrace_syscall_stops)
+{
+	struct user_regs_struct regs;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(1);
+		raise(SIGSTOP);
+		kml_syscall0(SYS_getppid);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(0, ptrace(PTRACE_SETOPTIONS, pid, NULL, PTRACE_O_TRACESYSGOOD));
+	/* Entry of getppid(). */
+	ASSERT_EQ(0, ptrace(PTRACE_SYSCALL, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80));
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	EXPECT_EQ(SYS_getppid, (long)regs.orig_rax);
+	EXPECT_EQ(KML_USER_CS, regs.cs);
+	/* Its exit, with the result. */
+	ASSERT_EQ(0, ptrace(PTRACE_SYSCALL, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80));
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	EXPECT_EQ(SYS_getppid, (long)regs.orig_rax);
+	EXPECT_EQ(getpid(), (pid_t)regs.rax);
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST_HARNESS_MAIN
