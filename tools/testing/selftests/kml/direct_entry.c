@@ -34,7 +34,7 @@ TEST(auxv_entry)
 		/* A KML process: an entry in kernel text. */
 		EXPECT_LE(0xff00000000000000UL, entry);
 	} else {
-		EXPECT_EQ(0, entry);
+		EXPECT_EQ(0UL, entry);
 	}
 }
 
@@ -106,16 +106,16 @@ asm("	.text\n"
 
 TEST(red_zone_across_syscall_instruction)
 {
-	EXPECT_EQ(0, redzone_calls(20000, 0));
+	EXPECT_EQ(0UL, redzone_calls(20000, 0));
 }
 
 TEST(red_zone_across_direct_entry)
 {
 	if (!kml_syscall_entry()) {
-		EXPECT_NE(0, kml_expected_cpl());
+		EXPECT_NE(0U, kml_expected_cpl());
 		return;
 	}
-	EXPECT_EQ(0, redzone_calls(20000, kml_syscall_entry()));
+	EXPECT_EQ(0UL, redzone_calls(20000, kml_syscall_entry()));
 }
 
 static volatile int alarms;
@@ -226,7 +226,7 @@ TEST(ptrace_syscall_stops)
 	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80));
 	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
 	EXPECT_EQ(SYS_getppid, (long)regs.orig_rax);
-	EXPECT_EQ(KML_USER_CS, regs.cs);
+	EXPECT_EQ(KML_USER_CS, (int)regs.cs);
 	/* Its exit, with the result. */
 	ASSERT_EQ(0, ptrace(PTRACE_SYSCALL, pid, NULL, NULL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
