@@ -5,7 +5,7 @@
 S := scripts/kml
 KML ?= y
 
-.PHONY: help deps need-deps tree export kernel selftests initramfs run test check clean
+.PHONY: help deps need-deps tree export rebase kernel selftests initramfs run test check clean
 
 help:
 	@echo "make run        build the KML kernel, boot it in QEMU, show the demonstration"
@@ -13,6 +13,7 @@ help:
 	@echo "make deps       install the Debian packages and fetch the pinned upstream source"
 	@echo "make tree       assemble build/linux: upstream tag + KML commits"
 	@echo "make export     write edits made in build/linux back into this repository"
+	@echo "make rebase UPSTREAM=<version>  move the fork onto another linux-source-6.12"
 	@echo "make kernel     build the KML bzImage (KML=n: the vanilla baseline)"
 	@echo "make selftests  build and install the KML kselftests into build/kselftest"
 	@echo "make check      checkpatch on patches/ and on KML's own files"
@@ -30,6 +31,9 @@ tree: need-deps
 
 export:
 	@FORCE=$(FORCE) $(S)/export
+
+rebase: need-deps
+	@$(S)/rebase "$(UPSTREAM)"
 
 kernel: tree
 ifeq ($(KML),n)

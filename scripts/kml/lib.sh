@@ -93,3 +93,68 @@ kml_inputs_hash() {
 kml_stampfile() {
 	printf '%s/kml-assembled\n' "$(git -C "$KML_TREE" rev-parse --absolute-git-dir)"
 }
+
+# Import an upstream source tree as a root commit tagged upstream/<kver>.
+# $1: unpacked source, $2: package version, $3: tarball checksum
+kml_import_upstream() {
+	local src=$1 ver=$2 sum=$3 kver=${2%%-*} idx tree_id gi date commit k v
+
+	info "importing $UPSTREAM_PACKAGE $ver as upstream/$kver"
+	if [ ! -d "$KML_TREE/.git" ]; then
+		git init -q -b kml "$KML_TREE"
+		# Commits made in the tree carry the developer's identity.
+		for k in user.name user.email; do
+			v=$(git -C "$KML_TOP" config "$k" 2>/dev/null) &&
+				git -C "$KML_TREE" config "$k" "$v"
+		done
+	fi
+	idx=$(git -C "$KML_TREE" rev-parse --absolute-git-dir)/kml-import.index
+	rm -f "$idx"
+	GIT_INDEX_FILE=$idx git --git-dir="$KML_TREE/.git" --work-tree="$src" \
+		-C "$src" add -f -A .
+	# Debian's packaging appends rules to .gitignore that ignore every
+	# top-level path; drop them so git sees new files in the tree.
+	gi=$(sed '/^# Debian packaging: ignore everything/,$d' "$src/.gitignore" |
+		sed -e '${/^#$/d}' | git -C "$KML_TREE" hash-object -w --stdin)
+	GIT_INDEX_FILE=$idx git -C "$KML_TREE" update-index --cacheinfo "100644,$gi,.gitignore"
+	tree_id=$(GIT_INDEX_FILE=$idx git -C "$KML_TREE" write-tree)
+	rm -f "$idx"
+	date="$(stat -c %Y "$src/Makefile") +0000"
+	commit=$(GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date \
+		GIT_AUTHOR_NAME=$KML_GIT_NAME GIT_AUTHOR_EMAIL=$KML_GIT_EMAIL \
+		GIT_COMMITTER_NAME=$KML_GIT_NAME GIT_COMMITTER_EMAIL=$KML_GIT_EMAIL \
+		git -C "$KML_TREE" commit-tree "$tree_id" <<-MSG
+	Import $UPSTREAM_PACKAGE $ver
+
+	The kernel source shipped in Debian's $UPSTREAM_PACKAGE package, version
+	$ver: usr/src/$UPSTREAM_PACKAGE.tar.xz, SHA-256
+	$sum.
+
+	Every file is as in the tarball but one: the rules that Debian's
+	packaging appends to .gitignore ("/*" and "!/debian/") are dropped,
+	so that git sees new files at the top of this tree.
+	MSG
+	)
+	git -C "$KML_TREE" tag -f "upstream/$kver" "$commit" >/dev/null
+}
+
+# The upstream the KML commits of build/linux sit on: the nearest
+# upstream/* tag of HEAD. Sets BASE_TAG, BASE_VERSION and BASE_SHA256
+# (read from the import commit).
+kml_tree_base() {
+	BASE_TAG=$(git -C "$KML_TREE" describe --tags --match 'upstream/*' \
+		--abbrev=0 HEAD 2>/dev/null) ||
+		die "HEAD of build/linux descends from no upstream/* tag. Fix: make tree."
+	BASE_VERSION=$(git -C "$KML_TREE" log -1 --format=%s "$BASE_TAG" |
+		sed -n "s/^Import $UPSTREAM_PACKAGE //p")
+	BASE_SHA256=$(git -C "$KML_TREE" log -1 --format=%b "$BASE_TAG" |
+		tr -s ' \n' '  ' | grep -oE '[0-9a-f]{64}' | head -1)
+	[ -n "$BASE_VERSION" ] && [ -n "$BASE_SHA256" ] ||
+		die "cannot read the version and checksum of $BASE_TAG from its commit."
+}
+
+# Write the pin file for @version and @sha256.
+kml_write_pin() {
+	sed -i -e "s/^UPSTREAM_VERSION=.*/UPSTREAM_VERSION=$1/" \
+		-e "s/^UPSTREAM_SHA256=.*/UPSTREAM_SHA256=$2/" "$KML_TOP/UPSTREAM"
+}
