@@ -3,7 +3,7 @@
 
 set -eu -o pipefail
 
-KML_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KML_TOP=${KML_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 KML_BUILD=${KML_BUILD:-$KML_TOP/build}
 KML_CACHE=${KML_CACHE:-$KML_BUILD/cache}
 KML_TREE=${KML_TREE:-$KML_BUILD/linux}
