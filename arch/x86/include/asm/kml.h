@@ -25,6 +25,7 @@
 #include <asm/pgtable_types.h>
 #include <asm/ptrace.h>
 #include <asm/segment.h>
+#include <uapi/asm/prctl.h>
 
 struct task_struct;
 
@@ -85,6 +86,19 @@ void kml_start_thread(struct pt_regs *regs);
 void kml_copy_thread(struct task_struct *p, bool kernel_thread);
 
 /*
+ * arch_prctl() options a KML task may not use: its GS bases both hold the
+ * kernel's (ARCH_SET_GS would break the next entry), and shadow stacks and
+ * linear address masking apply to ring 3 only.
+ */
+static inline bool kml_arch_prctl_refused(struct task_struct *t, int option)
+{
+	return kml_task(t) &&
+	       (option == ARCH_SET_GS || option == ARCH_SHSTK_ENABLE ||
+		option == ARCH_ENABLE_TAGGED_ADDR ||
+		option == ARCH_FORCE_TAGGED_SVA);
+}
+
+/*
  * An IRET back to a KML task faulted: the frame that IRET could not use
  * holds the hardware selectors; give C code the user view.
  */
@@ -138,6 +152,11 @@ static inline void kml_copy_thread(struct task_struct *p, bool kernel_thread)
 
 static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs)
 {
+}
+
+static inline bool kml_arch_prctl_refused(struct task_struct *t, int option)
+{
+	return false;
 }
 
 #endif /* CONFIG_KERNEL_MODE_LINUX */

@@ -6,8 +6,11 @@
  * the hardware (ring 0 from the trusted directory); the kernel's views
  * always show the user selectors.
  */
+#include <asm/prctl.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -90,6 +93,24 @@ TEST(ptrace_getregs)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* A KML task keeps the kernel's GS base: ARCH_SET_GS is refused to it. */
+TEST(arch_set_gs)
+{
+	unsigned long base = 1;
+	long r;
+
+	r = syscall(SYS_arch_prctl, ARCH_SET_GS, 0x10000UL);
+	if (kml_expected_cpl() == 0) {
+		EXPECT_EQ(-1, r);
+		EXPECT_EQ(EPERM, errno);
+		return;
+	}
+	EXPECT_EQ(0, r);
+	EXPECT_EQ(0, syscall(SYS_arch_prctl, ARCH_GET_GS, &base));
+	EXPECT_EQ(0x10000UL, base);
+	EXPECT_EQ(0, syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL));
 }
 
 TEST_HARNESS_MAIN
