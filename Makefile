@@ -5,7 +5,7 @@
 S := scripts/kml
 KML ?= y
 
-.PHONY: help deps need-deps tree export rebase kernel selftests initramfs run test check clean
+.PHONY: help deps need-deps tree export rebase bench kernel selftests initramfs run test check clean
 
 help:
 	@echo "make run        build the KML kernel, boot it in QEMU, show the demonstration"
@@ -16,6 +16,7 @@ help:
 	@echo "make rebase UPSTREAM=<version>  move the fork onto another linux-source-6.12"
 	@echo "make kernel     build the KML bzImage (KML=n: the vanilla baseline)"
 	@echo "make selftests  build and install the KML kselftests into build/kselftest"
+	@echo "make bench      system call costs: KML modes vs ordinary vs baseline (table, JSON, PNG)"
 	@echo "make check      checkpatch on patches/ and on KML's own files"
 	@echo "make clean      remove build/ but the download cache"
 
@@ -55,6 +56,9 @@ run: need-deps
 
 test: need-deps
 	@$(S)/test
+
+bench: need-deps
+	@$(S)/bench
 
 check: tree
 	@$(S)/check

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kml-bench: lmbench-style system call costs, for make bench.
+ *
+ *	kml-bench syscall|direct [rounds]
+ *	kml-bench time N PROGRAM [ARG...]
+ *
+ * "syscall" makes every call with the SYSCALL instruction, "direct" through
+ * the KML direct entry (kml_syscall.h; the SYSCALL instruction where there
+ * is none). Prints one line a case: "BENCH <case> <ns per operation>", the
+ * median of the rounds. "time" runs PROGRAM once and prints its run time
+ * divided by N ("BENCH time <ns>"), for dd bs=1 count=N. Under QEMU -icount shift=0 the guest clock counts
+ * instructions: the figures are then instructions per operation.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kml_syscall.h"
+
+static int direct;
+
+static long sc3(long nr, long a, long b, long c)
+{
+	if (direct)
+		return kml_syscall3(nr, a, b, c);
+	return ({
+		long r;
+
+		asm volatile("syscall" : "=a" (r)
+			     : "a" (nr), "D" (a), "S" (b), "d" (c)
+			     : "rcx", "r11", "memory");
+		r;
+	});
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int fd_zero, fd_null, p2c[2], c2p[2];
+static char byte;
+
+static void op_null(void)
+{
+	sc3(SYS_getppid, 0, 0, 0);
+}
+
+static void op_read(void)
+{
+	sc3(SYS_read, fd_zero, (long)&byte, 1);
+}
+
+static void op_write(void)
+{
+	sc3(SYS_write, fd_null, (long)&byte, 1);
+}
+
+static void op_stat(void)
+{
+	struct stat st;
+
+	sc3(SYS_newfstatat, AT_FDCWD, (long)"/etc/passwd", (long)&st);
+}
+
+static void op_open_close(void)
+{
+	long fd = sc3(SYS_openat, AT_FDCWD, (long)"/etc/passwd", O_RDONLY);
+
+	sc3(SYS_close, fd, 0, 0);
+}
+
+static void op_clock_gettime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+}
+
+static void op_pipe(void)
+{
+	sc3(SYS_write, p2c[1], (long)&byte, 1);
+	sc3(SYS_read, c2p[0], (long)&byte, 1);
+}
+
+struct bench_case {
+	const char *name;
+	void (*op)(void);
+	long iterations;
+};
+
+static const struct bench_case cases[] = {
+	{ "null", op_null, 20000 },
+	{ "read", op_read, 20000 },
+	{ "write", op_write, 20000 },
+	{ "stat", op_stat, 5000 },
+	{ "open_close", op_open_close, 5000 },
+	{ "clock_gettime", op_clock_gettime, 20000 },
+	{ "pipe", op_pipe, 2000 },
+};
+
+static int time_program(long n, char **argv)
+{
+	long long t0 = now_ns();
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	printf("BENCH time %.1f\n", (double)(now_ns() - t0) / n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 2 ? atoi(argv[2]) : 5;
+	double t[64];
+	unsigned int c;
+	pid_t child;
+	int r;
+	long i;
+
+	if (argc > 3 && !strcmp(argv[1], "time"))
+		return time_program(atol(argv[2]), argv + 3);
+	if (argc < 2 || (strcmp(argv[1], "syscall") && strcmp(argv[1], "direct"))) {
+		fprintf(stderr, "usage: kml-bench syscall|direct [rounds] | time N PROGRAM [ARG...]\n");
+		return 2;
+	}
+	direct = !strcmp(argv[1], "direct");
+	if (rounds < 1 || rounds > 64)
+		rounds = 5;
+	fd_zero = open("/dev/zero", O_RDONLY);
+	fd_null = open("/dev/null", O_WRONLY);
+	if (fd_zero < 0 || fd_null < 0 || pipe(p2c) || pipe(c2p))
+		return 1;
+	/* The pipe partner echoes each byte back, in the same mode. */
+	child = fork();
+	if (child == 0) {
+		close(p2c[1]);
+		close(c2p[0]);
+		while (sc3(SYS_read, p2c[0], (long)&byte, 1) == 1)
+			sc3(SYS_write, c2p[1], (long)&byte, 1);
+		_exit(0);
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (r = 0; r < rounds; r++) {
+			long long t0 = now_ns();
+
+			for (i = 0; i < cases[c].iterations; i++)
+				cases[c].op();
+			t[r] = (double)(now_ns() - t0) / cases[c].iterations;
+		}
+		qsort(t, rounds, sizeof(t[0]), cmp_d);
+		printf("BENCH %s %.1f\n", cases[c].name, t[rounds / 2]);
+		fflush(stdout);
+	}
+	close(p2c[1]);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return 0;
+}
