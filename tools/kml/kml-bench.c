@@ -9,8 +9,9 @@
  * the KML direct entry (kml_syscall.h; the SYSCALL instruction where there
  * is none). Prints one line a case: "BENCH <case> <ns per operation>", the
  * median of the rounds. "time" runs PROGRAM once and prints its run time
- * divided by N ("BENCH time <ns>"), for dd bs=1 count=N. Under QEMU -icount shift=0 the guest clock counts
- * instructions: the figures are then instructions per operation.
+ * divided by N ("BENCH time <ns>"), for dd bs=1 count=N. Under QEMU
+ * -icount shift=0 the guest clock counts instructions: the figures are then
+ * instructions per operation.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +25,8 @@
 #include <unistd.h>
 
 #include "kml_syscall.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int direct;
 
@@ -150,7 +153,9 @@ int main(int argc, char **argv)
 	if (argc > 3 && !strcmp(argv[1], "time"))
 		return time_program(atol(argv[2]), argv + 3);
 	if (argc < 2 || (strcmp(argv[1], "syscall") && strcmp(argv[1], "direct"))) {
-		fprintf(stderr, "usage: kml-bench syscall|direct [rounds] | time N PROGRAM [ARG...]\n");
+		fprintf(stderr,
+			"usage: kml-bench syscall|direct [rounds]\n"
+			"       kml-bench time N PROGRAM [ARG...]\n");
 		return 2;
 	}
 	direct = !strcmp(argv[1], "direct");
@@ -172,7 +177,7 @@ int main(int argc, char **argv)
 	close(p2c[0]);
 	close(c2p[1]);
 
-	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
 		for (r = 0; r < rounds; r++) {
 			long long t0 = now_ns();
 

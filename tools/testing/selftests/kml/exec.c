@@ -29,29 +29,6 @@
 static char trusted_dir[PATH_MAX / 2];	/* <trusted>/kml-exec-test */
 static char self_dir[PATH_MAX / 2];
 
-static int copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	int in, out;
-	ssize_t n;
-
-	in = open(from, O_RDONLY);
-	if (in < 0)
-		return -1;
-	unlink(to);
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	if (out < 0) {
-		close(in);
-		return -1;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			n = -1;
-	close(in);
-	close(out);
-	return n < 0 ? -1 : 0;
-}
-
 /* Run a chain of programs; return the privilege levels they printed. */
 static char *run_chain(char *const argv[])
 {
@@ -119,10 +96,10 @@ FIXTURE_SETUP(exec)
 		 trusted_dir);
 	snprintf(self->ordinary, sizeof(self->ordinary), ORD_DIR "/kml_cpl");
 	snprintf(from, sizeof(from), "%s/kml_cpl", self_dir);
-	ASSERT_EQ(0, copy_file(from, self->trusted));
-	ASSERT_EQ(0, copy_file(from, self->ordinary));
+	ASSERT_EQ(0, kml_copy_file(from, self->trusted, 0755));
+	ASSERT_EQ(0, kml_copy_file(from, self->ordinary, 0755));
 	snprintf(from, sizeof(from), "%s/kml_cpl_32", self_dir);
-	ASSERT_EQ(0, copy_file(from, self->trusted32));
+	ASSERT_EQ(0, kml_copy_file(from, self->trusted32, 0755));
 }
 
 FIXTURE_TEARDOWN(exec)
@@ -184,7 +161,7 @@ TEST_F(exec, lookalike_directory)
 	snprintf(dir, sizeof(dir), "%s2", kml_trusted_dir());
 	mkdir(dir, 0755);
 	snprintf(prog, sizeof(prog), "%s/kml_cpl", dir);
-	ASSERT_EQ(0, copy_file(self->trusted, prog));
+	ASSERT_EQ(0, kml_copy_file(self->trusted, prog, 0755));
 	EXPECT_STREQ("3", run_chain(argv));
 	unlink(prog);
 	rmdir(dir);
@@ -202,7 +179,7 @@ TEST_F(exec, default_directory_when_another_is_trusted)
 	}
 	mkdir("/trusted", 0755);
 	snprintf(prog, sizeof(prog), "/trusted/kml_cpl");
-	ASSERT_EQ(0, copy_file(self->trusted, prog));
+	ASSERT_EQ(0, kml_copy_file(self->trusted, prog, 0755));
 	EXPECT_STREQ("3", run_chain(argv));
 	unlink(prog);
 }

@@ -124,9 +124,12 @@ TEST(file_mmap)
 	close(fd);
 }
 
+/* Addresses the compiler cannot see through. */
+static int *volatile bad_pointer = (int *)0x10;
+
 TEST(bad_address)
 {
-	EXPECT_FAULT((void)*(volatile int *)0x10);
+	EXPECT_FAULT((void)*(volatile int *)bad_pointer);
 	EXPECT_EQ(SIGSEGV, fault_sig);
 	EXPECT_EQ(SEGV_MAPERR, fault_code);
 	EXPECT_EQ((void *)0x10, fault_addr);

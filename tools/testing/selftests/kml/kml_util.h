@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/klog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define noinline	__attribute__((__noinline__))
 
@@ -119,6 +122,30 @@ static inline unsigned int kml_expected_cpl(void)
 	if (v)
 		return atoi(v);
 	return kml_trusted_run() ? kml_trusted_cpl() : 3;
+}
+
+/* Copy the file @from to @to, mode @mode (exactly: no umask). 0 or -1. */
+static inline int kml_copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in, out;
+	ssize_t n;
+
+	in = open(from, O_RDONLY);
+	if (in < 0)
+		return -1;
+	unlink(to);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			n = -1;
+	close(in);
+	close(out);
+	return n < 0 ? -1 : chmod(to, mode);
 }
 
 /* Does the kernel log hold @text? */

@@ -43,28 +43,13 @@ static bool kml_active(void)
 	return kml_trusted_cpl() == 0;
 }
 
+/* Copy the helper @name from this program's directory to @to. */
 static int copy_to(const char *name, const char *to, mode_t mode)
 {
-	char from[PATH_MAX], buf[65536];
-	int in, out;
-	ssize_t n;
+	char from[PATH_MAX];
 
 	snprintf(from, sizeof(from), "%s/%s", self_dir, name);
-	in = open(from, O_RDONLY);
-	if (in < 0)
-		return -1;
-	unlink(to);
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	if (out < 0) {
-		close(in);
-		return -1;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			n = -1;
-	close(in);
-	close(out);
-	return n < 0 ? -1 : chmod(to, mode);
+	return kml_copy_file(from, to, mode);
 }
 
 typedef void (*prep_fn)(void);
