@@ -52,8 +52,6 @@
 	 (v) == X86_TRAP_AC || (v) == X86_TRAP_CP || (v) == X86_TRAP_VC || \
 	 (v) == 30)
 
-#define KML_STUB_SIZE	16
-
 /*
  * One stub per vector, KML_STUB_SIZE bytes apart: push the vector number
  * and go to the common code for frames with or without an error code.

@@ -71,7 +71,6 @@ DEFINE_PER_CPU(unsigned long, kml_return_rip);
 DEFINE_PER_CPU(unsigned long, kml_return_rsp);
 struct desc_ptr kml_std_idt __ro_after_init;
 
-#define KML_STUB_SIZE		16
 #define KML_IST_STACK_SIZE	(2 * PAGE_SIZE)
 
 struct kml_ist_stack {

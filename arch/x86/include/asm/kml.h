@@ -13,6 +13,9 @@
 /* The TSS slot of the per-CPU KML entry stack; slots 0-4 are taken. */
 #define KML_IST_INDEX	5
 
+/* Bytes between the KML entry stubs of two vectors (entry_64.S). */
+#define KML_STUB_SIZE	16
+
 /* X86_PF_USER, for the entry code (asm/trap_pf.h has it as an enum). */
 #define KML_PF_USER	4
 
