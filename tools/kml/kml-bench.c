@@ -4,12 +4,14 @@
  *
  *	kml-bench syscall|direct [rounds]
  *	kml-bench time N PROGRAM [ARG...]
+ *	kml-bench spin syscall|direct
  *
  * "syscall" makes every call with the SYSCALL instruction, "direct" through
  * the KML direct entry (kml_syscall.h; the SYSCALL instruction where there
  * is none). Prints one line a case: "BENCH <case> <ns per operation>", the
  * median of the rounds. "time" runs PROGRAM once and prints its run time
- * divided by N ("BENCH time <ns>"), for dd bs=1 count=N. Under QEMU
+ * divided by N ("BENCH time <ns>"), for dd bs=1 count=N. "spin" calls
+ * getppid() for ever, for scripts/kml/trace-syscall. Under QEMU
  * -icount shift=0 the guest clock counts instructions: the figures are then
  * instructions per operation.
  */
@@ -154,10 +156,16 @@ int main(int argc, char **argv)
 
 	if (argc > 3 && !strcmp(argv[1], "time"))
 		return time_program(atol(argv[2]), argv + 3);
+	if (argc > 2 && !strcmp(argv[1], "spin")) {
+		direct = !strcmp(argv[2], "direct");
+		for (;;)
+			op_null();
+	}
 	if (argc < 2 || (strcmp(argv[1], "syscall") && strcmp(argv[1], "direct"))) {
 		fprintf(stderr,
 			"usage: kml-bench syscall|direct [rounds]\n"
-			"       kml-bench time N PROGRAM [ARG...]\n");
+			"       kml-bench time N PROGRAM [ARG...]\n"
+			"       kml-bench spin syscall|direct\n");
 		return 2;
 	}
 	direct = !strcmp(argv[1], "direct");

@@ -237,20 +237,26 @@ SYM_CODE_END(kml_return_to_user)
  * KML program comes here, and ordinary processes pay nothing for it. The
  * program runs in ring 0: GS is the kernel's already, there is no CR3 to
  * switch (KML is off with PTI), and the per-entry speculation mitigations
- * are skipped, because the program is trusted. The system call itself
- * runs as for any process (do_syscall_64: tracing, seccomp, audit, signals
- * and restarts included).
+ * (register clearing included) are skipped, because the program is
+ * trusted.
  *
- * The return leaves the user stack alone: restore the registers, pop
- * RFLAGS with IF clear, switch to the user stack, and STI; the STI shadow
- * covers the indirect JMP to the user RIP. Anything unusual (TF, RF, IF
- * clear, changed selectors, no longer a KML task) returns by IRET.
+ * Both entries save the pt_regs of entry_SYSCALL_64 at the top of the task
+ * stack, but for RBX, RBP and R12-R15: C code keeps those, so they are
+ * only stored when the full path needs them. kml_do_syscall() (syscall.c)
+ * dispatches the call directly when nothing else is to be done. Otherwise
+ * the frame is completed and kml_do_syscall_full() takes the full path of
+ * any process (tracing, seccomp, audit, signals and restarts included),
+ * from the start or after the call.
+ *
+ * The return leaves the user stack alone. After a direct dispatch the
+ * frame is as the entry saved it, but for RAX. After the full path it is
+ * checked: anything unusual (TF, RF, IF clear, changed selectors, an exec
+ * of an ordinary program) returns by IRET; else restore the registers, pop
+ * RFLAGS with IF clear, switch to the user stack and STI, whose shadow
+ * covers the indirect JMP to the user RIP.
  */
-SYM_CODE_START(kml_entry_syscall)
-	UNWIND_HINT_ENTRY
-	ENDBR
-.Lkml_syscall:
-	/* RCX = user RIP, R11 = user RFLAGS, IF = 0, RSP = user stack */
+.macro KML_SYSCALL_FRAME
+	/* RCX = user RIP, R11 = user RFLAGS, RSP = user stack, IF = 0 */
 	movq	%rsp, PER_CPU_VAR(cpu_tss_rw + TSS_sp2)
 	movq	PER_CPU_VAR(pcpu_hot + X86_top_of_stack), %rsp
 	pushq	$__USER_DS				/* pt_regs->ss */
@@ -259,10 +265,68 @@ SYM_CODE_START(kml_entry_syscall)
 	pushq	$__USER_CS				/* pt_regs->cs */
 	pushq	%rcx					/* pt_regs->ip */
 	pushq	%rax					/* pt_regs->orig_ax */
-	PUSH_AND_CLEAR_REGS rax=$-ENOSYS
+	pushq	%rdi					/* pt_regs->di */
+	pushq	%rsi					/* pt_regs->si */
+	pushq	%rdx					/* pt_regs->dx */
+	pushq	%rcx					/* pt_regs->cx */
+	pushq	$-ENOSYS				/* pt_regs->ax */
+	pushq	%r8					/* pt_regs->r8 */
+	pushq	%r9					/* pt_regs->r9 */
+	pushq	%r10					/* pt_regs->r10 */
+	pushq	%r11					/* pt_regs->r11 */
+	subq	$6*8, %rsp			/* RBX, RBP, R12-R15: not yet */
+	UNWIND_HINT_REGS
+.endm
+
+/* Restore the registers the frame holds after a direct dispatch. */
+.macro KML_SYSCALL_POP
+	addq	$6*8, %rsp
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rax
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	/* orig_ax, ip, cs, flags, sp, ss */
+.endm
+
+SYM_CODE_START(kml_entry_syscall)
+	UNWIND_HINT_ENTRY
+	ENDBR
+	KML_SYSCALL_FRAME
+	/* Flags POPF cannot give back (TF, RF) or should not (IF clear). */
+	movl	$KML_SYSCALL_FULL, %esi
+	andl	$(X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF), %r11d
+	cmpl	$X86_EFLAGS_IF, %r11d
+	jne	.Lkml_full
 	movq	%rsp, %rdi
 	movslq	%eax, %rsi
-	call	do_syscall_64			/* returns with IRQs off */
+	call	kml_do_syscall			/* returns with IRQs off */
+	testl	%eax, %eax
+	movl	%eax, %esi
+	jnz	.Lkml_full
+
+	movq	RIP(%rsp), %r11
+	movq	%r11, PER_CPU_VAR(kml_return_rip)
+	movq	RSP(%rsp), %r11
+	movq	%r11, PER_CPU_VAR(kml_return_rsp)
+	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
+	KML_SYSCALL_POP
+	jmp	.Lkml_popf_return
+
+.Lkml_full:
+	/* ESI = KML_SYSCALL_FULL or KML_SYSCALL_EXIT_WORK */
+	movq	%rbx, RBX(%rsp)
+	movq	%rbp, RBP(%rsp)
+	movq	%r12, R12(%rsp)
+	movq	%r13, R13(%rsp)
+	movq	%r14, R14(%rsp)
+	movq	%r15, R15(%rsp)
+	movq	%rsp, %rdi
+	call	kml_do_syscall_full		/* returns with IRQs off */
 
 	movq	PER_CPU_VAR(pcpu_hot + X86_current_task), %r11
 	testb	$_TIF_KML, (%r11)
@@ -282,6 +346,7 @@ SYM_CODE_START(kml_entry_syscall)
 	movq	%r11, PER_CPU_VAR(kml_return_rsp)
 	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
 	POP_REGS
+.Lkml_popf_return:
 	addq	$3*8, %rsp			/* orig_ax, ip, cs */
 	popfq					/* the user's RFLAGS, IF clear */
 	movq	PER_CPU_VAR(kml_return_rsp), %rsp
@@ -295,33 +360,51 @@ SYM_CODE_START(kml_entry_syscall)
 	jmp	swapgs_restore_regs_and_return_to_usermode
 
 /*
- * The direct entry, published to KML processes as AT_SYSINFO: a function
- * with the register convention of the SYSCALL instruction (number in RAX,
- * arguments in RDI, RSI, RDX, R10, R8, R9, result in RAX, RCX and R11
- * clobbered). The CALL that comes here writes the return address below
- * the caller's stack pointer, so a caller that keeps data in its red zone
- * moves RSP down 128 bytes around the call (tools/kml/kml_syscall.h).
+ * The direct entry, published to KML processes as AT_SYSINFO and as the
+ * vDSO's __vdso_kml_syscall: a function with the register convention of
+ * the SYSCALL instruction (number in RAX, arguments in RDI, RSI, RDX, R10,
+ * R8, R9, result in RAX, RCX and R11 clobbered). The CALL that comes here
+ * writes the return address below the caller's stack pointer, so a caller
+ * that keeps data in its red zone moves RSP down 128 bytes around the call
+ * (tools/kml/kml_syscall.h). Like any function it may change the
+ * arithmetic flags; it returns with interrupts on.
  *
- * The kernel sees kml_direct_ret as the user RIP: returning there runs the
- * RET to the caller. A restarted system call backs RIP up by the 2 bytes
- * of the SYSCALL instruction; here they are a jump back to the entry.
+ * The kernel sees kml_direct_ret as the user RIP and the return address's
+ * slot as the user RSP: returning there runs the RET to the caller, and
+ * after a direct dispatch the exit runs that RET itself. A restarted
+ * system call backs RIP up by the 2 bytes of the SYSCALL instruction; here
+ * they are a jump back to the entry.
  */
-SYM_INNER_LABEL(kml_syscall_direct, SYM_L_GLOBAL)
-	UNWIND_HINT_ENTRY
-	ENDBR
-	pushfq
-	popq	%r11
-	cli
-	leaq	kml_direct_ret(%rip), %rcx
-	UNWIND_HINT_ENTRY
-	jmp	.Lkml_syscall
 kml_direct_restart:
-	UNWIND_HINT_ENTRY
+	UNWIND_HINT_UNDEFINED
+	ANNOTATE_NOENDBR
 	/* jmp kml_syscall_direct, in the 2-byte form */
 	.byte	0xeb, kml_syscall_direct - (kml_direct_restart + 2)
 kml_direct_ret:
 	UNWIND_HINT_UNDEFINED
 	ANNOTATE_NOENDBR
+	ANNOTATE_UNRET_SAFE
+	ret
+	int3
+
+SYM_INNER_LABEL(kml_syscall_direct, SYM_L_GLOBAL)
+	UNWIND_HINT_ENTRY
+	ENDBR
+	cli
+	/* as the SYSCALL instruction would leave them */
+	leaq	kml_direct_ret(%rip), %rcx
+	movl	$(X86_EFLAGS_IF | X86_EFLAGS_FIXED), %r11d
+	KML_SYSCALL_FRAME
+	movq	%rsp, %rdi
+	movslq	%eax, %rsi
+	call	kml_do_syscall			/* returns with IRQs off */
+	testl	%eax, %eax
+	movl	%eax, %esi
+	jnz	.Lkml_full
+	KML_SYSCALL_POP
+	movq	4*8(%rsp), %rsp			/* pt_regs->sp */
+	UNWIND_HINT_UNDEFINED
+	sti
 	ANNOTATE_UNRET_SAFE
 	ret
 	int3

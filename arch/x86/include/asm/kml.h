@@ -16,6 +16,11 @@
 /* Bytes between the KML entry stubs of two vectors (entry_64.S). */
 #define KML_STUB_SIZE	16
 
+/* What kml_do_syscall() tells the system call entry (entry_64.S). */
+#define KML_SYSCALL_DONE	0	/* dispatched directly */
+#define KML_SYSCALL_FULL	1	/* for the full path */
+#define KML_SYSCALL_EXIT_WORK	2	/* ran; work on the way out */
+
 /* X86_PF_USER, for the entry code (asm/trap_pf.h has it as an enum). */
 #define KML_PF_USER	4
 
@@ -74,6 +79,10 @@ extern const char kml_entry_debug[];
 extern const char kml_entry_machine_check[];
 extern const char kml_entry_syscall[];
 extern const char kml_syscall_direct[];
+
+/* arch/x86/kml/syscall.c, for kml_entry_syscall */
+int kml_do_syscall(struct pt_regs *regs, int nr);
+void kml_do_syscall_full(struct pt_regs *regs, int how);
 
 void __kml_switch_to(struct task_struct *prev, struct task_struct *next);
 

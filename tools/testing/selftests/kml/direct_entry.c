@@ -5,14 +5,22 @@
  * through the direct entry that a KML process finds as AT_SYSINFO
  * (tools/kml/kml_syscall.h). Both must leave the red zone alone, restart
  * interrupted calls, deliver pending signals on return, and obey seccomp
- * and ptrace like any system call. Ordinary processes get no AT_SYSINFO.
+ * and ptrace like any system call, and preserve every register but RAX,
+ * RCX and R11. The same entry is the vDSO's __vdso_kml_syscall. Ordinary
+ * processes get no AT_SYSINFO, and -ENOSYS from the vDSO symbol.
+ *
+ * Most calls here take the direct dispatch of syscall.c; the ones that
+ * must fall back to the full path (seccomp, ptrace, a pending signal, a
+ * restart, fork, exec, sigreturn) are tested through both entries.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/elf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -36,6 +44,178 @@ TEST(auxv_entry)
 	} else {
 		EXPECT_EQ(0UL, entry);
 	}
+}
+
+/* The address of the vDSO's dynamic symbol @name, or 0. */
+static unsigned long vdso_sym(const char *name)
+{
+	unsigned long base = getauxval(AT_SYSINFO_EHDR);
+	const struct elf64_hdr *eh = (const struct elf64_hdr *)base;
+	const struct elf64_shdr *sh;
+	int i;
+
+	if (!base)
+		return 0;
+	sh = (const struct elf64_shdr *)(base + eh->e_shoff);
+	for (i = 0; i < eh->e_shnum; i++) {
+		const struct elf64_sym *sym =
+			(const struct elf64_sym *)(base + sh[i].sh_offset);
+		const char *str = (const char *)(base + sh[sh[i].sh_link].sh_offset);
+		unsigned long n = sh[i].sh_size / sizeof(*sym), k;
+
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		for (k = 0; k < n; k++)
+			if (sym[k].st_shndx != SHN_UNDEF &&
+			    !strcmp(str + sym[k].st_name, name))
+				return base + sym[k].st_value;
+	}
+	return 0;
+}
+
+/* getppid() through @entry, with the SYSCALL convention. */
+static long call_entry(unsigned long entry)
+{
+	long r = SYS_getppid;
+
+	asm volatile("sub $128, %%rsp\n\tcall *%[e]\n\tadd $128, %%rsp"
+		     : "+a" (r) : [e] "r" (entry)
+		     : "rcx", "r11", "rdi", "rsi", "rdx", "r8", "r9", "r10",
+		       "memory");
+	return r;
+}
+
+/*
+ * __vdso_kml_syscall: the direct entry for a KML process, -ENOSYS for any
+ * other; no such symbol on a kernel without KML.
+ */
+TEST(vdso_symbol)
+{
+	unsigned long entry = vdso_sym("__vdso_kml_syscall");
+
+	if (kml_baseline()) {
+		EXPECT_EQ(0UL, entry);
+		return;
+	}
+	ASSERT_NE(0UL, entry);
+	EXPECT_EQ(entry, vdso_sym("kml_syscall"));
+	/* getppid() for a KML process, else -ENOSYS */
+	EXPECT_EQ(kml_expected_cpl() == 0 ? getppid() : -ENOSYS,
+		  call_entry(entry));
+}
+
+/*
+ * unsigned long keep_regs(unsigned long entry, unsigned long *out): load
+ * distinct values into every general register but RSP, RAX (getppid),
+ * RCX and R11, make the call (SYSCALL for entry 0, else CALL *entry below
+ * the red zone), and store the registers to out[0..11] afterwards.
+ */
+unsigned long keep_regs(unsigned long entry, unsigned long *out);
+asm("	.text\n"
+"	.globl keep_regs\n"
+"	.type keep_regs, @function\n"
+"keep_regs:\n"
+"	pushq	%rbx\n"
+"	pushq	%rbp\n"
+"	pushq	%r12\n"
+"	pushq	%r13\n"
+"	pushq	%r14\n"
+"	pushq	%r15\n"
+"	pushq	%rsi\n"			/* out */
+"	movq	%rdi, %rax\n"
+"	pushq	%rax\n"			/* entry */
+"	movabs	$0x6b6d6c0000000001, %rbx\n"
+"	leaq	1(%rbx), %rbp\n"
+"	leaq	2(%rbx), %rdi\n"
+"	leaq	3(%rbx), %rsi\n"
+"	leaq	4(%rbx), %rdx\n"
+"	leaq	5(%rbx), %r8\n"
+"	leaq	6(%rbx), %r9\n"
+"	leaq	7(%rbx), %r10\n"
+"	leaq	8(%rbx), %r12\n"
+"	leaq	9(%rbx), %r13\n"
+"	leaq	10(%rbx), %r14\n"
+"	leaq	11(%rbx), %r15\n"
+"	movl	$110, %eax\n"			/* getppid */
+"	cmpq	$0, (%rsp)\n"
+"	je	1f\n"
+"	subq	$128, %rsp\n"
+"	call	*128(%rsp)\n"
+"	addq	$128, %rsp\n"
+"	jmp	2f\n"
+"1:	syscall\n"
+"2:	movq	8(%rsp), %rax\n"		/* out */
+"	movq	%rbx, 0(%rax)\n"
+"	movq	%rbp, 8(%rax)\n"
+"	movq	%rdi, 16(%rax)\n"
+"	movq	%rsi, 24(%rax)\n"
+"	movq	%rdx, 32(%rax)\n"
+"	movq	%r8, 40(%rax)\n"
+"	movq	%r9, 48(%rax)\n"
+"	movq	%r10, 56(%rax)\n"
+"	movq	%r12, 64(%rax)\n"
+"	movq	%r13, 72(%rax)\n"
+"	movq	%r14, 80(%rax)\n"
+"	movq	%r15, 88(%rax)\n"
+"	addq	$16, %rsp\n"
+"	popq	%r15\n"
+"	popq	%r14\n"
+"	popq	%r13\n"
+"	popq	%r12\n"
+"	popq	%rbp\n"
+"	popq	%rbx\n"
+"	ret\n"
+"	.size keep_regs, . - keep_regs\n");
+
+static void check_regs(struct __test_metadata *_metadata, unsigned long entry)
+{
+	unsigned long out[12], i;
+
+	keep_regs(entry, out);
+	for (i = 0; i < 12; i++)
+		EXPECT_EQ(0x6b6d6c0000000001UL + i, out[i]);
+}
+
+/* Every register but RAX, RCX and R11 comes back as it went in. */
+TEST(registers_preserved)
+{
+	check_regs(_metadata, 0);
+	if (kml_syscall_entry())
+		check_regs(_metadata, kml_syscall_entry());
+}
+
+/* fork() through the direct entry: the child resumes where the parent does. */
+TEST(fork_through_entry)
+{
+	int status;
+	long pid;
+
+	pid = kml_syscall0(SYS_fork);
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(kml_syscall0(SYS_getpid) == getpid() ? 42 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(42, WEXITSTATUS(status));
+}
+
+/* execve() through the direct entry starts the new program. */
+TEST(exec_through_entry)
+{
+	char *argv[] = { "true", NULL }, *envp[] = { NULL };
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		kml_syscall3(SYS_execve, (long)"/bin/true", (long)argv,
+			     (long)envp);
+		_exit(1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST(arguments_and_results)
@@ -116,6 +296,17 @@ TEST(red_zone_across_direct_entry)
 		return;
 	}
 	EXPECT_EQ(0UL, redzone_calls(20000, kml_syscall_entry()));
+}
+
+TEST(red_zone_across_vdso_symbol)
+{
+	unsigned long entry = vdso_sym("__vdso_kml_syscall");
+
+	if (!entry || kml_expected_cpl() != 0) {
+		EXPECT_TRUE(kml_baseline() || kml_expected_cpl() != 0);
+		return;
+	}
+	EXPECT_EQ(0UL, redzone_calls(2000, entry));
 }
 
 static volatile int alarms;

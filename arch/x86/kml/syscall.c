@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel Mode Linux, x86-64: the system calls of KML tasks.
+ *
+ * kml_entry_syscall (entry_64.S) takes the SYSCALL instruction of a KML
+ * task and the calls through the direct entry. It saves the pt_regs of
+ * entry_SYSCALL_64 at the top of the task stack, but for the registers C
+ * code keeps (RBX, RBP, R12-R15), and calls kml_do_syscall().
+ *
+ * The common case is dispatched directly: the task has no work pending
+ * (no signal, no rescheduling, no resume notification, no FPU state to
+ * reload) and no syscall work applies to it (no ptrace, seccomp, audit,
+ * syscall user dispatch or tracepoint), so syscall_enter_from_user_mode()
+ * and syscall_exit_to_user_mode() would find nothing to do. Then only the
+ * system call runs, with interrupts on. What they would still do is
+ * bookkeeping for a privilege change that does not happen (context
+ * tracking, which sends every call the full way while it is enabled) or
+ * hardening against the caller (kernel stack offset randomisation, the
+ * AMD divider clearing), which a trusted program does not get.
+ *
+ * Whatever the system call leaves behind (a signal, a reschedule, a tracer
+ * that attached, FPU state to reload) is looked at again with interrupts
+ * off. In that case, and in every case the direct dispatch does not take,
+ * the entry code completes the frame and calls kml_do_syscall_full(),
+ * which finishes the call, or runs it, the way entry_SYSCALL_64 does.
+ *
+ * The system calls that read or rewrite the whole frame (fork and its
+ * kind copy it to the child; exec, sigreturn and uretprobe rewrite it)
+ * always take the full path. A frame a direct dispatch leaves incomplete is
+ * seen by no one but a sampling perf event of the task itself, or one
+ * with ptrace access to it, which reads stale values for those registers.
+ */
+
+#include <linux/context_tracking.h>
+#include <linux/cpufeature.h>
+#include <linux/entry-common.h>
+#include <linux/init.h>
+#include <linux/percpu.h>
+#include <linux/processor.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/thread_info.h>
+
+#include <asm/kml.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+#include <asm/vdso.h>
+
+/* Thread flags that ask for work on the way in or out. */
+#define KML_SLOW_TIF	(EXIT_TO_USER_MODE_WORK | _TIF_SINGLESTEP |	\
+			 _TIF_USER_RETURN_NOTIFY | _TIF_IO_BITMAP |	\
+			 _TIF_NEED_FPU_LOAD)
+
+/* Kernel debugging options that check something at every system call. */
+#define KML_DIRECT_CONFIG						\
+	(!IS_ENABLED(CONFIG_DEBUG_ENTRY) &&				\
+	 !IS_ENABLED(CONFIG_PROVE_LOCKING) &&				\
+	 !IS_ENABLED(CONFIG_DEBUG_RSEQ) &&				\
+	 !IS_ENABLED(CONFIG_X86_DEBUG_FPU) &&				\
+	 !IS_ENABLED(CONFIG_KMSAN))
+
+/* Would the full path find nothing to do on the way in? */
+static __always_inline bool kml_no_entry_work(void)
+{
+	return !(read_thread_flags() & KML_SLOW_TIF) &&
+	       !READ_ONCE(current_thread_info()->syscall_work) &&
+	       !context_tracking_enabled();
+}
+
+/* And on the way out? */
+static __always_inline bool kml_no_exit_work(void)
+{
+	return !(read_thread_flags() & KML_SLOW_TIF) &&
+	       !READ_ONCE(current_thread_info()->syscall_work) &&
+	       !(cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER) &&
+		 this_cpu_read(x86_ibpb_exit_to_user));
+}
+
+/*
+ * System calls that need the whole register frame. Set at boot, read-only
+ * after.
+ */
+static DECLARE_BITMAP(kml_full_frame, NR_syscalls) __ro_after_init;
+
+/*
+ * The direct entry for the vDSO's __vdso_kml_syscall (vkml.S), which
+ * jumps through %gs:offset: each CPU keeps the entry's address here.
+ */
+static DEFINE_PER_CPU_READ_MOSTLY(unsigned long, kml_vdso_entry);
+
+static void __init kml_vdso_init(void)
+{
+	const struct vdso_image *image = &vdso_image_64;
+	unsigned int cpu;
+	long offset;
+
+	if (!image->sym_kml_entry_slot)
+		return;
+	for_each_possible_cpu(cpu)
+		per_cpu(kml_vdso_entry, cpu) = (unsigned long)kml_syscall_direct;
+	/* The slot's offset from the kernel GS base (the same on every CPU). */
+	cpu = get_cpu();
+	offset = (unsigned long)this_cpu_ptr(&kml_vdso_entry) -
+		 cpu_kernelmode_gs_base(cpu);
+	put_cpu();
+	/* The image is __ro_after_init: written before anything maps it. */
+	memcpy(image->data + image->sym_kml_entry_slot, &offset, sizeof(offset));
+}
+
+static int __init kml_syscall_init(void)
+{
+	static const unsigned int full_frame[] __initconst = {
+		__NR_rt_sigreturn, __NR_execve, __NR_execveat, __NR_fork,
+		__NR_vfork, __NR_clone, __NR_clone3,
+#ifdef __NR_uretprobe
+		__NR_uretprobe,
+#endif
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(full_frame); i++)
+		__set_bit(full_frame[i], kml_full_frame);
+	kml_vdso_init();
+	return 0;
+}
+early_initcall(kml_syscall_init);
+
+/**
+ * kml_do_syscall - dispatch a system call of a KML task directly
+ * @regs: the task's pt_regs, at the top of its stack, without RBX, RBP and
+ *	  R12-R15 (still in the registers)
+ * @nr: the system call number
+ *
+ * Called by kml_entry_syscall with interrupts off; returns with interrupts
+ * off.
+ *
+ * Return: KML_SYSCALL_DONE when the call was dispatched directly (@regs
+ * are as the entry saved them, but for the result in ax);
+ * KML_SYSCALL_FULL when the call is for the full path;
+ * KML_SYSCALL_EXIT_WORK when it ran, and left work for the way out.
+ */
+__visible noinstr int kml_do_syscall(struct pt_regs *regs, int nr)
+{
+	unsigned int unr = nr;
+
+	if (!KML_DIRECT_CONFIG || unlikely(unr >= NR_syscalls) ||
+	    unlikely(arch_test_bit(unr, kml_full_frame)) ||
+	    unlikely(!kml_no_entry_work()))
+		return KML_SYSCALL_FULL;
+
+	instrumentation_begin();
+	/*
+	 * Interrupts were on in the task and are on again: IRQ-flag tracing
+	 * is not told about either change (lockdep takes the full path).
+	 *
+	 * The call goes through the table, not x64_sys_call(), whose switch
+	 * keeps an untrusted caller's branch history away from an indirect
+	 * branch, and without array_index_nospec(): this caller is trusted.
+	 */
+	raw_local_irq_enable();
+	regs->ax = sys_call_table[unr](regs);
+	raw_local_irq_disable();
+	instrumentation_end();
+
+	if (unlikely(!kml_no_exit_work()))
+		return KML_SYSCALL_EXIT_WORK;
+	return KML_SYSCALL_DONE;
+}
+
+/**
+ * kml_do_syscall_full - the full path for a system call of a KML task
+ * @regs: the task's pt_regs, complete
+ * @how: KML_SYSCALL_FULL or KML_SYSCALL_EXIT_WORK, from kml_do_syscall()
+ *	 or from the entry code
+ *
+ * Runs the system call in @regs->orig_ax as entry_SYSCALL_64 does, or
+ * only the work on the way out of one kml_do_syscall() ran. Called and
+ * returns with interrupts off.
+ */
+__visible noinstr void kml_do_syscall_full(struct pt_regs *regs, int how)
+{
+	if (how == KML_SYSCALL_FULL) {
+		do_syscall_64(regs, (int)regs->orig_ax);
+		return;
+	}
+	instrumentation_begin();
+	raw_local_irq_enable();
+	instrumentation_end();
+	syscall_exit_to_user_mode(regs);
+}
