@@ -13,9 +13,9 @@
  * must fall back to the full path (seccomp, ptrace, a pending signal, a
  * restart, fork, exec, sigreturn) are tested through both entries.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/elf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -50,16 +50,15 @@ TEST(auxv_entry)
 static unsigned long vdso_sym(const char *name)
 {
 	unsigned long base = getauxval(AT_SYSINFO_EHDR);
-	const struct elf64_hdr *eh = (const struct elf64_hdr *)base;
-	const struct elf64_shdr *sh;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
+	const Elf64_Shdr *sh;
 	int i;
 
 	if (!base)
 		return 0;
-	sh = (const struct elf64_shdr *)(base + eh->e_shoff);
+	sh = (const Elf64_Shdr *)(base + eh->e_shoff);
 	for (i = 0; i < eh->e_shnum; i++) {
-		const struct elf64_sym *sym =
-			(const struct elf64_sym *)(base + sh[i].sh_offset);
+		const Elf64_Sym *sym = (const Elf64_Sym *)(base + sh[i].sh_offset);
 		const char *str = (const char *)(base + sh[sh[i].sh_link].sh_offset);
 		unsigned long n = sh[i].sh_size / sizeof(*sym), k;
 
