@@ -391,10 +391,25 @@ SYM_INNER_LABEL(kml_syscall_direct, SYM_L_GLOBAL)
 	UNWIND_HINT_ENTRY
 	ENDBR
 	cli
-	/* as the SYSCALL instruction would leave them */
-	leaq	kml_direct_ret(%rip), %rcx
-	movl	$(X86_EFLAGS_IF | X86_EFLAGS_FIXED), %r11d
-	KML_SYSCALL_FRAME
+	movq	%rsp, %rcx			/* at the return address */
+	movq	PER_CPU_VAR(pcpu_hot + X86_top_of_stack), %rsp
+	pushq	$__USER_DS			/* pt_regs->ss */
+	pushq	%rcx				/* pt_regs->sp */
+	pushq	$KML_DIRECT_FLAGS		/* pt_regs->flags */
+	pushq	$__USER_CS			/* pt_regs->cs */
+	pushq	$kml_direct_ret			/* pt_regs->ip */
+	pushq	%rax				/* pt_regs->orig_ax */
+	pushq	%rdi				/* pt_regs->di */
+	pushq	%rsi				/* pt_regs->si */
+	pushq	%rdx				/* pt_regs->dx */
+	pushq	$kml_direct_ret			/* pt_regs->cx, as SYSCALL sets it */
+	pushq	$-ENOSYS			/* pt_regs->ax */
+	pushq	%r8				/* pt_regs->r8 */
+	pushq	%r9				/* pt_regs->r9 */
+	pushq	%r10				/* pt_regs->r10 */
+	pushq	$KML_DIRECT_FLAGS		/* pt_regs->r11, as SYSCALL sets it */
+	subq	$6*8, %rsp			/* RBX, RBP, R12-R15: not yet */
+	UNWIND_HINT_REGS
 	movq	%rsp, %rdi
 	movslq	%eax, %rsi
 	call	kml_do_syscall			/* returns with IRQs off */

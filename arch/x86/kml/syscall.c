@@ -59,19 +59,25 @@
 	 !IS_ENABLED(CONFIG_X86_DEBUG_FPU) &&				\
 	 !IS_ENABLED(CONFIG_KMSAN))
 
+/* Thread flags that ask for work, or syscall work (no ptrace, seccomp...)? */
+static __always_inline bool kml_work(void)
+{
+	struct thread_info *ti = current_thread_info();
+
+	return (READ_ONCE(ti->flags) & KML_SLOW_TIF) |
+	       READ_ONCE(ti->syscall_work);
+}
+
 /* Would the full path find nothing to do on the way in? */
 static __always_inline bool kml_no_entry_work(void)
 {
-	return !(read_thread_flags() & KML_SLOW_TIF) &&
-	       !READ_ONCE(current_thread_info()->syscall_work) &&
-	       !context_tracking_enabled();
+	return !kml_work() && !context_tracking_enabled();
 }
 
 /* And on the way out? */
 static __always_inline bool kml_no_exit_work(void)
 {
-	return !(read_thread_flags() & KML_SLOW_TIF) &&
-	       !READ_ONCE(current_thread_info()->syscall_work) &&
+	return !kml_work() &&
 	       !(cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER) &&
 		 this_cpu_read(x86_ibpb_exit_to_user));
 }
@@ -118,6 +124,7 @@ static int __init kml_syscall_init(void)
 	};
 	unsigned int i;
 
+	BUILD_BUG_ON(KML_DIRECT_FLAGS != (X86_EFLAGS_IF | X86_EFLAGS_FIXED));
 	for (i = 0; i < ARRAY_SIZE(full_frame); i++)
 		__set_bit(full_frame[i], kml_full_frame);
 	kml_vdso_init();

@@ -21,6 +21,12 @@
 #define KML_SYSCALL_FULL	1	/* for the full path */
 #define KML_SYSCALL_EXIT_WORK	2	/* ran; work on the way out */
 
+/*
+ * The RFLAGS the direct entry shows: X86_EFLAGS_IF | X86_EFLAGS_FIXED (a
+ * plain number, for a PUSH immediate).
+ */
+#define KML_DIRECT_FLAGS	0x202
+
 /* X86_PF_USER, for the entry code (asm/trap_pf.h has it as an enum). */
 #define KML_PF_USER	4
 
