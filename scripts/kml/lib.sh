@@ -9,6 +9,10 @@ KML_CACHE=${KML_CACHE:-$KML_BUILD/cache}
 KML_TREE=${KML_TREE:-$KML_BUILD/linux}
 KML_VANILLA_TREE=${KML_VANILLA_TREE:-$KML_BUILD/linux-vanilla}
 
+# Kernel messages that fail a boot: oops, BUG:, WARNING:, panic, faults
+# and the call traces that come with them (grep -E).
+KML_SPLAT_RE='(^|\] )(Oops|BUG:|WARNING:|Kernel panic|kernel BUG at|general protection fault,|double fault|UBSAN:|Call Trace:)'
+
 # Identity used for the commits the project itself creates (the upstream
 # import and the overlay commit), so that the assembled tree is reproducible.
 KML_GIT_NAME="Kernel Mode Linux"
