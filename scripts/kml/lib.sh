@@ -157,6 +157,16 @@ kml_tree_base() {
 		die "cannot read the version and checksum of $BASE_TAG from its commit."
 }
 
+# The short id of the KML series in build/linux that package names and
+# kernel releases carry: 8 hex digits of HEAD, -dirty for uncommitted edits.
+kml_series_id() {
+	local id
+
+	id=$(git -C "$KML_TREE" rev-parse --short=8 HEAD) || return 1
+	[ -z "$(git -C "$KML_TREE" status --porcelain -uno)" ] || id=$id-dirty
+	printf '%s\n' "$id"
+}
+
 # Write the pin file for @version and @sha256.
 kml_write_pin() {
 	sed -i -e "s/^UPSTREAM_VERSION=.*/UPSTREAM_VERSION=$1/" \
