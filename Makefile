@@ -5,7 +5,8 @@
 S := scripts/kml
 KML ?= y
 
-.PHONY: help deps need-deps tree export rebase bench kernel selftests initramfs run test check clean
+.PHONY: help deps need-deps tree export rebase bench kernel selftests initramfs run test check \
+	deb deb-check docs check-commits clean
 
 help:
 	@echo "make run        build the KML kernel, boot it in QEMU, show the demonstration"
@@ -18,6 +19,10 @@ help:
 	@echo "make selftests  build and install the KML kselftests into build/kselftest"
 	@echo "make bench      system call costs: KML modes vs ordinary vs baseline (table, JSON, PNG)"
 	@echo "make check      checkpatch on patches/ and on KML's own files"
+	@echo "make docs       build the x86 documentation with Sphinx, check kml.rst and kernel-doc"
+	@echo "make check-commits  every KML commit of build/linux builds (the files it touches)"
+	@echo "make deb        Debian packages linux-image/linux-headers of the KML kernel in build/deb"
+	@echo "make deb-check  install the linux-image package in a Debian system, boot it in QEMU"
 	@echo "make clean      remove build/ but the download cache"
 
 deps:
@@ -62,6 +67,18 @@ bench: need-deps
 
 check: tree
 	@$(S)/check
+
+docs: tree
+	@$(S)/docs
+
+check-commits: tree
+	@$(S)/check-commits
+
+deb: tree
+	@$(S)/deb
+
+deb-check: tree
+	@$(S)/deb-check
 
 clean:
 	@find build -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} + 2>/dev/null || true

@@ -9,6 +9,10 @@ KML_CACHE=${KML_CACHE:-$KML_BUILD/cache}
 KML_TREE=${KML_TREE:-$KML_BUILD/linux}
 KML_VANILLA_TREE=${KML_VANILLA_TREE:-$KML_BUILD/linux-vanilla}
 
+# Kernel messages that fail a boot: oops, BUG:, WARNING:, panic, faults
+# and the call traces that come with them (grep -E).
+KML_SPLAT_RE='(^|\] )(Oops|BUG:|WARNING:|Kernel panic|kernel BUG at|general protection fault,|double fault|UBSAN:|Call Trace:)'
+
 # Identity used for the commits the project itself creates (the upstream
 # import and the overlay commit), so that the assembled tree is reproducible.
 KML_GIT_NAME="Kernel Mode Linux"
@@ -151,6 +155,16 @@ kml_tree_base() {
 		tr -s ' \n' '  ' | grep -oE '[0-9a-f]{64}' | head -1)
 	[ -n "$BASE_VERSION" ] && [ -n "$BASE_SHA256" ] ||
 		die "cannot read the version and checksum of $BASE_TAG from its commit."
+}
+
+# The short id of the KML series in build/linux that package names and
+# kernel releases carry: 8 hex digits of HEAD, -dirty for uncommitted edits.
+kml_series_id() {
+	local id
+
+	id=$(git -C "$KML_TREE" rev-parse --short=8 HEAD) || return 1
+	[ -z "$(git -C "$KML_TREE" status --porcelain -uno)" ] || id=$id-dirty
+	printf '%s\n' "$id"
 }
 
 # Write the pin file for @version and @sha256.
