@@ -22,6 +22,7 @@
 #ifndef KML_SELFTEST_REGS_H
 #define KML_SELFTEST_REGS_H
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,11 +38,11 @@ struct kml_regs {
 	uint16_t pad2;
 };
 
-_Static_assert(offsetof(struct kml_regs, r8) == 56, "kml_regs layout");
-_Static_assert(offsetof(struct kml_regs, rsp) == 120, "kml_regs layout");
-_Static_assert(offsetof(struct kml_regs, xmm) == 152, "kml_regs layout");
-_Static_assert(offsetof(struct kml_regs, mxcsr) == 408, "kml_regs layout");
-_Static_assert(offsetof(struct kml_regs, fcw) == 412, "kml_regs layout");
+static_assert(offsetof(struct kml_regs, r8) == 56, "kml_regs layout");
+static_assert(offsetof(struct kml_regs, rsp) == 120, "kml_regs layout");
+static_assert(offsetof(struct kml_regs, xmm) == 152, "kml_regs layout");
+static_assert(offsetof(struct kml_regs, mxcsr) == 408, "kml_regs layout");
+static_assert(offsetof(struct kml_regs, fcw) == 412, "kml_regs layout");
 
 /*
  * RFLAGS the snapshots run with: CF, PF, AF, ZF, SF, DF, OF and ID set,
@@ -168,25 +169,29 @@ asm(".text\n"								\
 "	.size " #name ", . - " #name "\n")
 
 /* MOV and JRCXZ leave RFLAGS alone. */
-KML_REGS_BODY(kml_regs_spin,
-"	.globl kml_regs_spin_loop\n"
-"kml_regs_spin_loop:\n"
-"	movq	kml_spin_word(%rip), %rcx\n"
-"	jrcxz	kml_regs_spin_loop\n"
-"	.globl kml_regs_spin_loop_end\n"
-"kml_regs_spin_loop_end:\n");
+#define KML_SPIN_EVENT							\
+"	.globl kml_regs_spin_loop\n"					\
+"kml_regs_spin_loop:\n"						\
+"	movq	kml_spin_word(%rip), %rcx\n"				\
+"	jrcxz	kml_regs_spin_loop\n"					\
+"	.globl kml_regs_spin_loop_end\n"				\
+"kml_regs_spin_loop_end:\n"
 
 /* LOOP leaves RFLAGS alone too. */
-KML_REGS_BODY(kml_regs_loop,
-"	movq	kml_loop_count(%rip), %rcx\n"
-"1:	loop	1b\n");
+#define KML_LOOP_EVENT							\
+"	movq	kml_loop_count(%rip), %rcx\n"				\
+"1:	loop	1b\n"
 
-KML_REGS_BODY(kml_regs_syscall,
-"	.globl kml_regs_syscall_insn\n"
-"kml_regs_syscall_insn:\n"
-"	syscall\n"
-"	.globl kml_regs_syscall_ret\n"
-"kml_regs_syscall_ret:\n");
+#define KML_SYSCALL_EVENT						\
+"	.globl kml_regs_syscall_insn\n"				\
+"kml_regs_syscall_insn:\n"						\
+"	syscall\n"							\
+"	.globl kml_regs_syscall_ret\n"					\
+"kml_regs_syscall_ret:\n"
+
+KML_REGS_BODY(kml_regs_spin, KML_SPIN_EVENT);
+KML_REGS_BODY(kml_regs_loop, KML_LOOP_EVENT);
+KML_REGS_BODY(kml_regs_syscall, KML_SYSCALL_EVENT);
 
 /* Fill @r with values that differ in every byte from register to register. */
 static inline void kml_regs_fill(struct kml_regs *r, uint64_t seed)
@@ -295,5 +300,12 @@ static inline void kml_clobber_gprs(void)
 		     : : : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9",
 		       "r10", "r11", "cc", "memory");
 }
+
+/* The address of an assembler label, without declaring it in C. */
+#define KML_LABEL(l) ({						\
+	uint64_t __a;						\
+	asm("leaq " #l "(%%rip), %0" : "=r" (__a));		\
+	__a;							\
+})
 
 #endif /* KML_SELFTEST_REGS_H */

@@ -243,18 +243,14 @@ TEST(seize_peek_poke)
  * instruction; the tracer changes a result at an exit stop and a system
  * call number at an entry stop.
  */
-long sc_getppid(void);
-extern const char sc_after[];
-asm(".text\n"
-"	.globl sc_getppid\n"
-"	.type sc_getppid, @function\n"
-"sc_getppid:\n"
-"	movl	$" STR(SYS_getppid) ", %eax\n"
-"	syscall\n"
-"	.globl sc_after\n"
-"sc_after:\n"
-"	ret\n"
-"	.size sc_getppid, . - sc_getppid\n");
+static noinline __attribute__((naked)) long sc_getppid(void)
+{
+	asm("	movl	$" STR(SYS_getppid) ", %eax\n"
+	    "	syscall\n"
+	    "	.globl sc_after\n"
+	    "sc_after:\n"
+	    "	ret\n");
+}
 
 static noinline void syscall_tracee(void)
 {
@@ -271,6 +267,7 @@ static noinline void syscall_tracee(void)
 /* Run to the next system call stop of getppid; 1 at entry, 2 at exit. */
 static int next_getppid_stop(pid_t pid, struct user_regs_struct *regs)
 {
+	struct __ptrace_syscall_info info;
 	int status, i;
 
 	for (i = 0; i < 1000; i++) {
@@ -281,8 +278,15 @@ static int next_getppid_stop(pid_t pid, struct user_regs_struct *regs)
 			return -2;
 		if (ptrace(PTRACE_GETREGS, pid, NULL, regs))
 			return -3;
-		if (regs->orig_rax == SYS_getppid)
-			return regs->rax == (uint64_t)-ENOSYS ? 1 : 2;
+		if (regs->orig_rax != SYS_getppid)
+			continue;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info) <= 0)
+			return -5;
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == SYS_getppid)
+			return 1;
+		if (info.op == PTRACE_SYSCALL_INFO_EXIT)
+			return info.exit.rval == (int64_t)regs->rax ? 2 : -6;
+		return -7;
 	}
 	return -4;
 }
@@ -315,13 +319,13 @@ TEST(syscall_entry_and_exit_stops)
 
 	/* First call: entry, then exit, where the tracer changes the result. */
 	ASSERT_EQ(1, next_getppid_stop(pid, &regs));
-	EXPECT_EQ((uint64_t)sc_after, regs.rip);
-	EXPECT_EQ((uint64_t)sc_after, regs.rcx);
+	EXPECT_EQ(KML_LABEL(sc_after), regs.rip);
+	EXPECT_EQ(KML_LABEL(sc_after), regs.rcx);
 	EXPECT_EQ(KML_USER_CS, regs.cs);
 	EXPECT_EQ(KML_USER_DS, regs.ss);
 	ASSERT_EQ(2, next_getppid_stop(pid, &regs));
 	EXPECT_EQ(getpid(), (pid_t)regs.rax);
-	EXPECT_EQ((uint64_t)sc_after, regs.rip);
+	EXPECT_EQ(KML_LABEL(sc_after), regs.rip);
 	regs.rax = 0x12345;
 	EXPECT_EQ(0, setregs(pid, &regs));
 
@@ -344,32 +348,27 @@ TEST(syscall_entry_and_exit_stops)
  * PTRACE_SINGLESTEP through a known sequence: arithmetic, a jump, a call
  * and return, and a SYSCALL (whose exit the kernel reports as the step).
  */
-long ss_seq(void);
-extern const char ss_0[], ss_1[], ss_2[], ss_3[], ss_4[], ss_5[], ss_6[];
-extern const char ss_7[], ss_8[], ss_9[], ss_sub[], ss_sub_ret[];
-asm(".text\n"
-"	.globl ss_seq\n"
-"	.type ss_seq, @function\n"
-"ss_seq:\n"
-"	int3\n"
-"	.globl ss_0, ss_1, ss_2, ss_3, ss_4, ss_5, ss_6, ss_7, ss_8, ss_9\n"
-"	.globl ss_sub, ss_sub_ret\n"
-"ss_0:	movl	$1, %eax\n"
-"ss_1:	addl	$2, %eax\n"
-"ss_2:	xorl	%ecx, %ecx\n"
-"ss_3:	incl	%ecx\n"
-"ss_4:	jmp	ss_5\n"
-"	ud2\n"
-"ss_5:	call	ss_sub\n"
-"ss_6:	movl	$" STR(SYS_getpid) ", %eax\n"
-"ss_7:	syscall\n"
-"ss_8:	movq	%rax, %rdx\n"
-"ss_9:	movq	%rdx, %rax\n"
-"	ret\n"
-"ss_sub:	addl	$4, %eax\n"
-"ss_sub_ret:\n"
-"	ret\n"
-"	.size ss_seq, . - ss_seq\n");
+static noinline __attribute__((naked)) long ss_seq(void)
+{
+	asm("	int3\n"
+	    "	.globl ss_0, ss_1, ss_2, ss_3, ss_4, ss_5, ss_6, ss_7, ss_8, ss_9\n"
+	    "	.globl ss_sub, ss_sub_ret\n"
+	    "ss_0:	movl	$1, %eax\n"
+	    "ss_1:	addl	$2, %eax\n"
+	    "ss_2:	xorl	%ecx, %ecx\n"
+	    "ss_3:	incl	%ecx\n"
+	    "ss_4:	jmp	ss_5\n"
+	    "	ud2\n"
+	    "ss_5:	call	ss_sub\n"
+	    "ss_6:	movl	$" STR(SYS_getpid) ", %eax\n"
+	    "ss_7:	syscall\n"
+	    "ss_8:	movq	%rax, %rdx\n"
+	    "ss_9:	movq	%rdx, %rax\n"
+	    "	ret\n"
+	    "ss_sub:	addl	$4, %eax\n"
+	    "ss_sub_ret:\n"
+	    "	ret\n");
+}
 
 static noinline void step_tracee(void)
 {
@@ -384,8 +383,12 @@ static noinline void step_tracee(void)
 
 TEST(singlestep)
 {
-	const char *want[] = { ss_1, ss_2, ss_3, ss_4, ss_5, ss_sub, ss_sub_ret,
-			       ss_6, ss_7, ss_8, ss_9 };
+	const uint64_t want[] = {
+		KML_LABEL(ss_1), KML_LABEL(ss_2), KML_LABEL(ss_3),
+		KML_LABEL(ss_4), KML_LABEL(ss_5), KML_LABEL(ss_sub),
+		KML_LABEL(ss_sub_ret), KML_LABEL(ss_6), KML_LABEL(ss_7),
+		KML_LABEL(ss_8), KML_LABEL(ss_9),
+	};
 	struct user_regs_struct regs;
 	siginfo_t si;
 	int status, i;
@@ -402,24 +405,25 @@ TEST(singlestep)
 	status = wait_stop(pid);
 	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
 	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
-	ASSERT_EQ((uint64_t)ss_0, regs.rip);
+	ASSERT_EQ(KML_LABEL(ss_0), regs.rip);
 
 	for (i = 0; i < (int)ARRAY_SIZE(want); i++) {
 		ASSERT_EQ(0, ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
 		status = wait_stop(pid);
 		ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
 		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
-		EXPECT_EQ((uint64_t)want[i], regs.rip) {
-			TH_LOG("step %d: rip %#llx, want %p", i + 1,
-			       (unsigned long long)regs.rip, want[i]);
+		EXPECT_EQ(want[i], regs.rip) {
+			TH_LOG("step %d: rip %#llx, want %#llx", i + 1,
+			       (unsigned long long)regs.rip,
+			       (unsigned long long)want[i]);
 		}
 		EXPECT_EQ(KML_USER_CS, regs.cs);
 		EXPECT_EQ(0, regs.eflags & 0x100);	/* TF is the tracer's */
-		if (want[i] == ss_4)
+		if (want[i] == KML_LABEL(ss_4))
 			EXPECT_EQ(1, regs.rcx);
-		if (want[i] == ss_sub_ret)
+		if (want[i] == KML_LABEL(ss_sub_ret))
 			EXPECT_EQ(7, regs.rax);
-		if (want[i] == ss_8)
+		if (want[i] == KML_LABEL(ss_8))
 			EXPECT_EQ(pid, (pid_t)regs.rax);
 		if (i == 0) {
 			ASSERT_EQ(0, ptrace(PTRACE_GETSIGINFO, pid, NULL, &si));
@@ -432,14 +436,11 @@ TEST(singlestep)
 }
 
 /* An int3 breakpoint the tracer writes into the tracee's text. */
-long bp_func(void);
-asm(".text\n"
-"	.globl bp_func\n"
-"	.type bp_func, @function\n"
-"bp_func:\n"
-"	movl	$0x1234, %eax\n"
-"	ret\n"
-"	.size bp_func, . - bp_func\n");
+static noinline __attribute__((naked)) long bp_func(void)
+{
+	asm("	movl	$0x1234, %eax\n"
+	    "	ret\n");
+}
 
 static noinline void bp_tracee(void)
 {

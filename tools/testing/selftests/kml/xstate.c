@@ -30,6 +30,7 @@
 
 #include "../kselftest_harness.h"
 #include "kml_util.h"
+#include "kml_regs.h"
 
 #define XFEATURE_X87		0
 #define XFEATURE_SSE		1
@@ -46,37 +47,40 @@
 #define XSAVE_HDR	512
 #define MXCSR_OFF	24
 
-volatile uint64_t xs_stop __attribute__((used));
+static volatile uint64_t xs_stop;
 
 /*
- * xs_run(in, out, rfbm, count): XRSTOR @in (components @rfbm), run LOOP
- * @count times or until xs_stop is set, XSAVE to @out.
+ * xs_run(in, out, rfbm, count, stop): XRSTOR @in (components @rfbm), run
+ * LOOP @count times or until *@stop is set, XSAVE to @out.
  */
-void xs_run(const void *in, void *out, uint64_t rfbm, uint64_t count);
-extern const char xs_loop[], xs_loop_end[];
-asm(".text\n"
-"	.globl xs_run\n"
-"	.type xs_run, @function\n"
-"xs_run:\n"
-"	movq	%rdx, %r8\n"
-"	movl	%r8d, %eax\n"
-"	shrq	$32, %rdx\n"
-"	xrstor64 (%rdi)\n"
-"	.globl xs_loop\n"
-"xs_loop:\n"
-"	movq	xs_stop(%rip), %rax\n"
-"	testq	%rax, %rax\n"
-"	jnz	1f\n"
-"	loop	xs_loop\n"
-"1:\n"
-"	.globl xs_loop_end\n"
-"xs_loop_end:\n"
-"	movl	%r8d, %eax\n"
-"	movq	%r8, %rdx\n"
-"	shrq	$32, %rdx\n"
-"	xsave64	(%rsi)\n"
-"	ret\n"
-"	.size xs_run, . - xs_run\n");
+static noinline __attribute__((naked)) void
+xs_run_stop(const void *in, void *out, uint64_t rfbm, uint64_t count,
+	    volatile uint64_t *stop)
+{
+	asm("	movq	%rdx, %r9\n"
+	    "	movl	%r9d, %eax\n"
+	    "	shrq	$32, %rdx\n"
+	    "	xrstor64 (%rdi)\n"
+	    "	.globl xs_loop\n"
+	    "xs_loop:\n"
+	    "	movq	(%r8), %rax\n"
+	    "	testq	%rax, %rax\n"
+	    "	jnz	1f\n"
+	    "	loop	xs_loop\n"
+	    "1:\n"
+	    "	.globl xs_loop_end\n"
+	    "xs_loop_end:\n"
+	    "	movl	%r9d, %eax\n"
+	    "	movq	%r9, %rdx\n"
+	    "	shrq	$32, %rdx\n"
+	    "	xsave64	(%rsi)\n"
+	    "	ret\n");
+}
+
+static void xs_run(const void *in, void *out, uint64_t rfbm, uint64_t count)
+{
+	xs_run_stop(in, out, rfbm, count, &xs_stop);
+}
 
 static void xrstor(const void *buf, uint64_t rfbm)
 {
@@ -346,7 +350,7 @@ static void on_alrm(int sig, siginfo_t *si, void *ctx)
 	uint64_t rip = uc->uc_mcontext.gregs[REG_RIP];
 
 	sig_cpl = kml_cpl();
-	if (rip < (uint64_t)xs_loop || rip >= (uint64_t)xs_loop_end)
+	if (rip < KML_LABEL(xs_loop) || rip >= KML_LABEL(xs_loop_end))
 		return;
 	if (memcmp(uc->uc_mcontext.fpregs->_xmm, sig_want + 160, 256) ||
 	    uc->uc_mcontext.fpregs->mxcsr != *(uint32_t *)(sig_want + MXCSR_OFF))
