@@ -130,7 +130,8 @@ static void on_alrm_spin(int sig, siginfo_t *si, void *ctx)
 	uint64_t rip = uc->uc_mcontext.gregs[REG_RIP];
 
 	handler_cpl = kml_cpl();
-	if (rip < (uint64_t)kml_regs_spin_loop ||
+	/* Under TCG the next tick may come before the loop sees the word. */
+	if (kml_spin_word || rip < (uint64_t)kml_regs_spin_loop ||
 	    rip >= (uint64_t)kml_regs_spin_loop_end)
 		return;
 	spin_hits++;

@@ -282,6 +282,15 @@ TEST(arch_set_fs)
 	EXPECT_EQ(0x715715, tls_value);
 }
 
+/* ARCH_GET_GS: 0, in ring 0 too, where both GS bases hold the kernel's. */
+TEST(arch_get_gs)
+{
+	uint64_t base = 1;
+
+	ASSERT_EQ(0, syscall(SYS_arch_prctl, ARCH_GET_GS, &base));
+	EXPECT_EQ(0, base);
+}
+
 static uint64_t fsbase_rd(void)
 {
 	uint64_t v;
