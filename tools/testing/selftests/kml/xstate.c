@@ -378,7 +378,8 @@ static void on_alrm(int sig, siginfo_t *si, void *ctx)
 	uint64_t rip = uc->uc_mcontext.gregs[REG_RIP];
 
 	sig_cpl = kml_cpl();
-	if (rip < KML_LABEL(xs_loop) || rip >= KML_LABEL(xs_loop_end))
+	/* Under TCG the next tick may come before the loop sees xs_stop. */
+	if (xs_stop || rip < KML_LABEL(xs_loop) || rip >= KML_LABEL(xs_loop_end))
 		return;
 	if (memcmp(uc->uc_mcontext.fpregs->_xmm, sig_want + 160, 256) ||
 	    uc->uc_mcontext.fpregs->mxcsr != *(uint32_t *)(sig_want + MXCSR_OFF))
