@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <errno.h>
+#include <stddef.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -480,6 +481,82 @@ TEST(int3_breakpoint)
 	ASSERT_EQ(0, ptrace(PTRACE_POKETEXT, pid, (void *)bp_func, (void *)orig));
 	regs.rip = (uint64_t)bp_func;
 	ASSERT_EQ(0, setregs(pid, &regs));
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	EXPECT_EQ(0, exit_code(pid));
+}
+
+/*
+ * Hardware breakpoints through the debug registers: an instruction
+ * breakpoint and a write watchpoint, which the CPU raises at any privilege
+ * level; the tracee gets them as SIGTRAP (TRAP_HWBKPT) in ring 0 too.
+ */
+static volatile uint64_t watched;
+
+static noinline void hw_tracee(void)
+{
+	long r;
+
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+		_exit(10);
+	raise(SIGSTOP);
+	r = bp_func();
+	watched = 5;
+	_exit(r == 0x1234 && watched == 5 ? 0 : 1);
+}
+
+#define DR_OFF(n)	offsetof(struct user, u_debugreg[n])
+
+TEST(hardware_breakpoint_and_watchpoint)
+{
+	/* L0: execute, 1 byte; L1: write, 8 bytes. */
+	const unsigned long dr7 = 1UL | 4UL | 1UL << 20 | 3UL << 22;
+	struct user_regs_struct regs;
+	siginfo_t si;
+	long dr6;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		hw_tracee();
+	status = wait_stop(pid);
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(0), bp_func));
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(1), &watched));
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(7), dr7));
+
+	/* The instruction breakpoint: a fault, RIP at the instruction. */
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	status = wait_stop(pid);
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	EXPECT_EQ((uint64_t)bp_func, regs.rip);
+	EXPECT_EQ(KML_USER_CS, regs.cs);
+	ASSERT_EQ(0, ptrace(PTRACE_GETSIGINFO, pid, NULL, &si));
+	EXPECT_EQ(TRAP_HWBKPT, si.si_code);
+	EXPECT_EQ((void *)bp_func, si.si_addr);
+	errno = 0;
+	dr6 = ptrace(PTRACE_PEEKUSER, pid, DR_OFF(6), NULL);
+	EXPECT_EQ(0, errno);
+	EXPECT_EQ(1, dr6 & 3);
+
+	/* The watchpoint: a trap after the store. */
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(7), dr7 & ~1UL));
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	status = wait_stop(pid);
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
+	errno = 0;
+	EXPECT_EQ(5, ptrace(PTRACE_PEEKDATA, pid, &watched, NULL));
+	ASSERT_EQ(0, ptrace(PTRACE_GETSIGINFO, pid, NULL, &si));
+	EXPECT_EQ(TRAP_HWBKPT, si.si_code);
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	EXPECT_EQ((void *)regs.rip, si.si_addr);	/* x86: the RIP */
+	EXPECT_EQ(KML_USER_CS, regs.cs);
+	dr6 = ptrace(PTRACE_PEEKUSER, pid, DR_OFF(6), NULL);
+	EXPECT_EQ(2, dr6 & 3);
+
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(7), 0));
 	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
 	EXPECT_EQ(0, exit_code(pid));
 }
