@@ -11,7 +11,9 @@
  * ring 0 (the kernel keeps the user view in pt_regs and the exit code
  * loads the kernel selectors), and the kernel refuses to set any selector
  * with a privilege level other than 3 (EIO), so a tracer cannot move a
- * tracee into ring 0, or a ring-0 tracee out of it.
+ * tracee into ring 0, or a ring-0 tracee out of it. The GS base reads 0:
+ * a KML program has none of its own (both GS bases hold the kernel's
+ * per-CPU base while it runs), and SETREGS takes back what GETREGS gave.
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
