@@ -12,6 +12,8 @@ struct task_struct;
 #ifdef CONFIG_KERNEL_MODE_LINUX
 void kml_exec_prepare(struct linux_binprm *bprm, int elf_class);
 void kml_proc_status(struct seq_file *m, struct task_struct *task);
+/* For ARCH_DLINFO (x86 asm/elf.h), which binfmt_elf.c expands. */
+unsigned long kml_sysinfo_entry(void);
 #else
 static inline void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 {
