@@ -293,6 +293,18 @@ SYM_CODE_END(kml_return_to_user)
 	/* orig_ax, ip, cs, flags, sp, ss */
 .endm
 
+/*
+ * Keep the user RIP and RSP where the return finds them after switching
+ * stacks, and have the POPF of the user's RFLAGS leave IF clear.
+ */
+.macro KML_SAVE_RETURN
+	movq	RIP(%rsp), %r11
+	movq	%r11, PER_CPU_VAR(kml_return_rip)
+	movq	RSP(%rsp), %r11
+	movq	%r11, PER_CPU_VAR(kml_return_rsp)
+	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
+.endm
+
 SYM_CODE_START(kml_entry_syscall)
 	UNWIND_HINT_ENTRY
 	ENDBR
@@ -309,11 +321,7 @@ SYM_CODE_START(kml_entry_syscall)
 	movl	%eax, %esi
 	jnz	.Lkml_full
 
-	movq	RIP(%rsp), %r11
-	movq	%r11, PER_CPU_VAR(kml_return_rip)
-	movq	RSP(%rsp), %r11
-	movq	%r11, PER_CPU_VAR(kml_return_rsp)
-	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
+	KML_SAVE_RETURN
 	KML_SYSCALL_POP
 	jmp	.Lkml_popf_return
 
@@ -340,11 +348,7 @@ SYM_CODE_START(kml_entry_syscall)
 	cmpl	$X86_EFLAGS_IF, %r11d
 	jne	.Lkml_iret
 
-	movq	RIP(%rsp), %r11
-	movq	%r11, PER_CPU_VAR(kml_return_rip)
-	movq	RSP(%rsp), %r11
-	movq	%r11, PER_CPU_VAR(kml_return_rsp)
-	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
+	KML_SAVE_RETURN
 	POP_REGS
 .Lkml_popf_return:
 	addq	$3*8, %rsp			/* orig_ax, ip, cs */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -146,6 +147,39 @@ static inline int kml_copy_file(const char *from, const char *to, mode_t mode)
 	close(in);
 	close(out);
 	return n < 0 ? -1 : chmod(to, mode);
+}
+
+/*
+ * Install the helper program @name, built next to this test, as
+ * <trusted dir>/@sub/@name and as /tmp/@sub/@name (an ordinary
+ * directory); @trusted and @ordinary (PATH_MAX bytes each) get the two
+ * paths. 0 or -1.
+ */
+static inline int kml_install_pair(const char *name, const char *sub,
+				   char *trusted, char *ordinary)
+{
+	char exe[PATH_MAX], from[PATH_MAX + 64], dir[PATH_MAX / 2];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(from, sizeof(from), "%s/%s", exe, name);
+	snprintf(dir, sizeof(dir), "%s/%s", kml_trusted_dir(), sub);
+	mkdir(dir, 0755);
+	chmod(dir, 0755);
+	snprintf(trusted, PATH_MAX, "%s/%s", dir, name);
+	snprintf(dir, sizeof(dir), "/tmp/%s", sub);
+	mkdir(dir, 0755);
+	snprintf(ordinary, PATH_MAX, "%s/%s", dir, name);
+	if (kml_copy_file(from, trusted, 0755) ||
+	    kml_copy_file(from, ordinary, 0755))
+		return -1;
+	return 0;
 }
 
 /* Does the kernel log hold @text? */

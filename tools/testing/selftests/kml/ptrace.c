@@ -19,7 +19,6 @@
 #include <asm/prctl.h>
 #include <errno.h>
 #include <stddef.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -568,7 +567,6 @@ TEST(hardware_breakpoint_and_watchpoint)
  * does not keep the trusted copy out of ring 0; then attach to one that
  * runs.
  */
-#define PEER_ORD	"/tmp/kml-ptrace"
 
 static int kernel_mode(pid_t pid)
 {
@@ -637,27 +635,14 @@ static void trace_peer(struct __test_metadata *_metadata, const char *path,
 
 TEST(trace_trusted_and_ordinary_exec)
 {
-	char exe[PATH_MAX], self_dir[PATH_MAX], from[PATH_MAX + 16];
-	char tdir[PATH_MAX / 2], tpeer[PATH_MAX];
-	ssize_t n;
+	char tpeer[PATH_MAX], opeer[PATH_MAX];
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root (CAP_SYS_PTRACE, the trusted directory)");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	ASSERT_LT(0, n);
-	exe[n] = '\0';
-	snprintf(self_dir, sizeof(self_dir), "%s", dirname(exe));
-	snprintf(from, sizeof(from), "%s/kml_peer", self_dir);
-	snprintf(tdir, sizeof(tdir), "%s/kml-ptrace", kml_trusted_dir());
-	mkdir(tdir, 0755);
-	chmod(tdir, 0755);
-	mkdir(PEER_ORD, 0755);
-	snprintf(tpeer, sizeof(tpeer), "%s/kml_peer", tdir);
-	ASSERT_EQ(0, kml_copy_file(from, tpeer, 0755));
-	ASSERT_EQ(0, kml_copy_file(from, PEER_ORD "/kml_peer", 0755));
+	ASSERT_EQ(0, kml_install_pair("kml_peer", "kml-ptrace", tpeer, opeer));
 
 	trace_peer(_metadata, tpeer, kml_trusted_cpl());
-	trace_peer(_metadata, PEER_ORD "/kml_peer", 3);
+	trace_peer(_metadata, opeer, 3);
 }
 
 TEST_HARNESS_MAIN

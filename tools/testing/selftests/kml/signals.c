@@ -13,7 +13,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <libgen.h>
 #include <setjmp.h>
 #include <limits.h>
 #include <signal.h>
@@ -687,7 +686,6 @@ TEST(stop_continue_kill_child)
  * level) and copies of kml_peer in the trusted directory and in an
  * ordinary one signal each other.
  */
-#define PEER_ORD	"/tmp/kml-signals"
 
 static pid_t spawn_peer(const char *path, const char *mode, int *out_fd)
 {
@@ -764,27 +762,14 @@ static void kill_peer(struct __test_metadata *_metadata, const char *path,
 
 TEST(kill_between_kml_and_ordinary)
 {
-	char exe[PATH_MAX], self_dir[PATH_MAX], from[PATH_MAX + 16];
-	char tdir[PATH_MAX / 2], tpeer[PATH_MAX];
-	ssize_t n;
+	char tpeer[PATH_MAX], opeer[PATH_MAX];
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root to write to the trusted directory");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	ASSERT_LT(0, n);
-	exe[n] = '\0';
-	snprintf(self_dir, sizeof(self_dir), "%s", dirname(exe));
-	snprintf(from, sizeof(from), "%s/kml_peer", self_dir);
-	snprintf(tdir, sizeof(tdir), "%s/kml-signals", kml_trusted_dir());
-	mkdir(tdir, 0755);
-	chmod(tdir, 0755);
-	mkdir(PEER_ORD, 0755);
-	snprintf(tpeer, sizeof(tpeer), "%s/kml_peer", tdir);
-	ASSERT_EQ(0, kml_copy_file(from, tpeer, 0755));
-	ASSERT_EQ(0, kml_copy_file(from, PEER_ORD "/kml_peer", 0755));
+	ASSERT_EQ(0, kml_install_pair("kml_peer", "kml-signals", tpeer, opeer));
 
 	kill_peer(_metadata, tpeer, kml_trusted_cpl());
-	kill_peer(_metadata, PEER_ORD "/kml_peer", 3);
+	kill_peer(_metadata, opeer, 3);
 }
 
 TEST_HARNESS_MAIN
