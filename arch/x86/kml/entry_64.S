@@ -297,6 +297,19 @@ SYM_CODE_END(kml_return_to_user)
  * Keep the user RIP and RSP where the return finds them after switching
  * stacks, and have the POPF of the user's RFLAGS leave IF clear.
  */
+/*
+ * Dispatch directly if kml_do_syscall() can; else go to the full path
+ * with what it said in ESI.
+ */
+.macro KML_SYSCALL_DISPATCH
+	movq	%rsp, %rdi
+	movslq	%eax, %rsi
+	call	kml_do_syscall			/* returns with IRQs off */
+	testl	%eax, %eax
+	movl	%eax, %esi
+	jnz	.Lkml_full
+.endm
+
 .macro KML_SAVE_RETURN
 	movq	RIP(%rsp), %r11
 	movq	%r11, PER_CPU_VAR(kml_return_rip)
@@ -314,12 +327,7 @@ SYM_CODE_START(kml_entry_syscall)
 	andl	$(X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF), %r11d
 	cmpl	$X86_EFLAGS_IF, %r11d
 	jne	.Lkml_full
-	movq	%rsp, %rdi
-	movslq	%eax, %rsi
-	call	kml_do_syscall			/* returns with IRQs off */
-	testl	%eax, %eax
-	movl	%eax, %esi
-	jnz	.Lkml_full
+	KML_SYSCALL_DISPATCH
 
 	KML_SAVE_RETURN
 	KML_SYSCALL_POP
@@ -414,12 +422,7 @@ SYM_INNER_LABEL(kml_syscall_direct, SYM_L_GLOBAL)
 	pushq	$KML_DIRECT_FLAGS		/* pt_regs->r11, as SYSCALL sets it */
 	subq	$6*8, %rsp			/* RBX, RBP, R12-R15: not yet */
 	UNWIND_HINT_REGS
-	movq	%rsp, %rdi
-	movslq	%eax, %rsi
-	call	kml_do_syscall			/* returns with IRQs off */
-	testl	%eax, %eax
-	movl	%eax, %esi
-	jnz	.Lkml_full
+	KML_SYSCALL_DISPATCH
 	KML_SYSCALL_POP
 	movq	4*8(%rsp), %rsp			/* pt_regs->sp */
 	UNWIND_HINT_UNDEFINED

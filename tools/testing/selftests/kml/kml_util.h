@@ -182,6 +182,27 @@ static inline int kml_install_pair(const char *name, const char *sub,
 	return 0;
 }
 
+/*
+ * The KernelMode: line of /proc/@pid/status (0 or 1), -1 when it has
+ * none (a kernel without KML), -2 when there is no such process.
+ */
+static inline int kml_status_kernel_mode(pid_t pid)
+{
+	char path[64], line[256];
+	int v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -2;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "KernelMode: %d", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 /* Does the kernel log hold @text? */
 static inline bool kml_log_has(const char *text)
 {

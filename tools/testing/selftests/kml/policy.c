@@ -377,23 +377,6 @@ TEST_F(policy, root_can_trace)
 	waitpid(target, NULL, 0);
 }
 
-static int status_kernel_mode(pid_t pid)
-{
-	char path[64], line[256];
-	int v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -2;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "KernelMode: %d", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 static int write_sysctl(const char *v)
 {
 	int fd = open(SYSCTL, O_WRONLY), r;
@@ -413,21 +396,21 @@ TEST_F(policy, sysctl_switch_and_proc_status)
 	if (kml_baseline()) {
 		EXPECT_EQ(-ENOENT, write_sysctl("1"));
 		run(helper, NULL, &before);
-		EXPECT_EQ(-1, status_kernel_mode(before));	/* no such line */
+		EXPECT_EQ(-1, kml_status_kernel_mode(before));	/* no such line */
 		kill(before, SIGKILL);
 		waitpid(before, NULL, 0);
 		return;
 	}
 	run(helper, NULL, &before);
 	run(ORD "/kml_secure", NULL, &ord);
-	EXPECT_EQ(active, status_kernel_mode(before));
-	EXPECT_EQ(0, status_kernel_mode(ord));
+	EXPECT_EQ(active, kml_status_kernel_mode(before));
+	EXPECT_EQ(0, kml_status_kernel_mode(ord));
 
 	ASSERT_EQ(0, write_sysctl("0"));
 	expect_refused(_metadata, helper, "KML is disabled (kernel.kml.enabled = 0)",
 		       run(helper, NULL, NULL));
 	/* A process already in ring 0 stays there. */
-	EXPECT_EQ(active, status_kernel_mode(before));
+	EXPECT_EQ(active, kml_status_kernel_mode(before));
 	ASSERT_EQ(0, write_sysctl("1"));
 	EXPECT_EQ((int)kml_trusted_cpl(), cpl_of(run(helper, NULL, NULL)));
 	/* Leave the switch as the test found it. */

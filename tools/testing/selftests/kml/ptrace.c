@@ -568,23 +568,6 @@ TEST(hardware_breakpoint_and_watchpoint)
  * runs.
  */
 
-static int kernel_mode(pid_t pid)
-{
-	char path[64], line[256];
-	int v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -2;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "KernelMode: %d", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 static void trace_peer(struct __test_metadata *_metadata, const char *path,
 		       unsigned int peer_cpl)
 {
@@ -612,7 +595,7 @@ static void trace_peer(struct __test_metadata *_metadata, const char *path,
 	EXPECT_EQ(KML_USER_CS, regs.cs);
 	EXPECT_EQ(KML_USER_DS, regs.ss);
 	if (!kml_baseline())
-		EXPECT_EQ(peer_cpl == 0, kernel_mode(pid));
+		EXPECT_EQ(peer_cpl == 0, kml_status_kernel_mode(pid));
 	ASSERT_EQ(0, ptrace(PTRACE_DETACH, pid, NULL, NULL));
 	n = read(fds[0], line, sizeof(line) - 1);
 	line[n > 0 ? n : 0] = '\0';
