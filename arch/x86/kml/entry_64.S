@@ -13,15 +13,22 @@
  * per-CPU KML IST stack, through a stub here that looks at the saved frame
  * and then continues at the ordinary entry point of the vector:
  *
- *  - from KML user code (RPL 0, stack pointer in the user half): the frame
- *    is rewritten to the user view (__USER_CS, __USER_DS; a #PF error code
- *    gets X86_PF_USER), and the ordinary code takes it as an entry from
- *    user mode: it copies the frame to the task stack (sync_regs) before
- *    it runs any C code or enables interrupts;
- *  - from the kernel (RPL 0, stack pointer in the kernel half): the frame
- *    is moved to where the CPU would have pushed it on the interrupted
- *    stack, so the kernel sees exactly what it sees without KML;
+ *  - from the kernel (RPL 0, both RIP and RSP in the kernel half): the
+ *    frame is moved to where the CPU would have pushed it on the
+ *    interrupted stack, so the kernel sees exactly what it sees without
+ *    KML;
+ *  - from KML user code (RPL 0, RIP or RSP in the user half: a program may
+ *    put anything in RSP, and the edges of the system call entries run
+ *    kernel text on the user stack): the frame is rewritten to the user
+ *    view (__USER_CS, __USER_DS, IF set; a #PF error code gets
+ *    X86_PF_USER), and the ordinary code takes it as an entry from user
+ *    mode: it copies the frame to the task stack (sync_regs) before it runs
+ *    any C code or enables interrupts;
  *  - from ring 3 (not expected while a KML task is current): as is.
+ *
+ * The stub does not use GS: a program that loads GS or writes its base
+ * changes the GS base the CPU has while the program runs, and only the
+ * ordinary entry's SWAPGS gets the kernel's back (see "GS" below).
  *
  * Nothing here can fault but the move to the interrupted stack; if that
  * faults, the interrupted kernel stack is unusable, and the stub raises the
@@ -29,6 +36,14 @@
  *
  * #DB and #MC have IST stacks of their own; their KML stubs only rewrite a
  * KML user frame to the user view. NMI, #DF and #VC keep their gates.
+ *
+ * GS: while a KML task is current, both GS bases normally hold this CPU's
+ * kernel base. Every entry from KML user code executes SWAPGS (the ordinary
+ * entries for user mode, and the system call entries here) and every return
+ * to it executes SWAPGS again, exactly as for ring 3. So if a program loads
+ * a GS selector or writes its GS base, the kernel still runs on the base
+ * in MSR_KERNEL_GS_BASE, which only the kernel writes, and the program
+ * keeps its own until the next context switch resets it.
  */
 #include <linux/errno.h>
 #include <linux/linkage.h>
@@ -78,10 +93,32 @@ SYM_CODE_START(kml_entry_stubs)
 SYM_CODE_END(kml_entry_stubs)
 
 /*
+ * Go to \user if the frame whose RIP is at \rip(%rsp) comes from KML user
+ * code (RPL 0 is checked by the caller): RIP or RSP in the user half.
+ */
+.macro KML_IF_USER_FRAME rip user
+	testb	$0x80, \rip+7(%rsp)		/* top byte of RIP */
+	jz	\user
+	testb	$0x80, \rip+31(%rsp)		/* top byte of RSP */
+	jz	\user
+.endm
+
+/* Give the frame whose RIP is at \rip(%rsp) the user view. */
+.macro KML_USER_VIEW rip
+	movq	$__USER_CS, \rip+8(%rsp)
+	orq	$X86_EFLAGS_IF, \rip+16(%rsp)
+	movq	$__USER_DS, \rip+32(%rsp)
+.endm
+
+/*
  * The common code, for frames without (\err = 0) and with (\err = 1) an
  * error code. On entry the KML IST stack holds
  *
  *	vector, [error code,] RIP, CS, RFLAGS, RSP, SS
+ *
+ * The ordinary entry point goes where the vector was, and the stub jumps
+ * through that slot once it is below RSP: nothing else runs on this stack,
+ * and interrupts are off.
  *
  * Only the stores to the interrupted stack can fault; kml_entry_err treats
  * a fault with RIP anywhere in [kml_entry_noerr, kml_bad_kernel_stack) as
@@ -92,18 +129,14 @@ SYM_CODE_END(kml_entry_stubs)
 
 	pushq	%rax
 	/* rax, vector, [error code,] RIP, CS, RFLAGS, RSP, SS */
-	movzbl	8(%rsp), %eax
-	movq	kml_entry_target(, %rax, 8), %rax
-	movq	%rax, PER_CPU_VAR(kml_entry_jump)
-
 	testb	$3, 24+E(%rsp)			/* CS */
 	jnz	.Lcontinue_\@			/* ring 3: as is */
-	testb	$0x80, 47+E(%rsp)		/* top byte of RSP */
-	jnz	.Lfrom_kernel_\@
+	KML_IF_USER_FRAME 16+E, .Luser_\@
+	jmp	.Lfrom_kernel_\@
 
+.Luser_\@:
 	/* KML user code: give the kernel the user view. */
-	movq	$__USER_CS, 24+E(%rsp)
-	movq	$__USER_DS, 48+E(%rsp)
+	KML_USER_VIEW 16+E
 	.if \err
 	cmpb	$X86_TRAP_PF, 8(%rsp)
 	jne	.Lcontinue_\@
@@ -111,16 +144,20 @@ SYM_CODE_END(kml_entry_stubs)
 	.endif
 
 .Lcontinue_\@:
+	movzbl	8(%rsp), %eax
+	movq	kml_entry_target(, %rax, 8), %rax
+	movq	%rax, 8(%rsp)			/* the vector's slot */
 	popq	%rax
-	addq	$8, %rsp			/* the vector */
+	addq	$8, %rsp
 	ANNOTATE_RETPOLINE_SAFE
-	jmp	*PER_CPU_VAR(kml_entry_jump)
+	jmp	*-8(%rsp)
 
 .Lfrom_kernel_\@:
 	/*
 	 * Put [error code,] RIP, CS, RFLAGS, RSP, SS where the CPU would
 	 * have pushed them: below the interrupted stack pointer, aligned
-	 * down to 16 bytes. Then switch to that stack.
+	 * down to 16 bytes; below them the interrupted RDI and the entry
+	 * point. Then switch to that stack.
 	 */
 	pushq	%rdi
 	/* rdi, rax, vector, [error code,] RIP, CS, RFLAGS, RSP, SS */
@@ -143,12 +180,17 @@ SYM_CODE_END(kml_entry_stubs)
 	movq	%rax, 32+E(%rdi)		/* SS */
 	movq	(%rsp), %rax
 	movq	%rax, -8(%rdi)			/* the interrupted RDI */
+	movzbl	16(%rsp), %eax
+	movq	kml_entry_target(, %rax, 8), %rax
+	movq	%rax, -16(%rdi)			/* the entry point */
 	movq	8(%rsp), %rax
-	leaq	-8(%rdi), %rsp
-	UNWIND_HINT_IRET_ENTRY offset=8+E
-	popq	%rdi
+	leaq	-16(%rdi), %rsp
+	UNWIND_HINT_IRET_ENTRY offset=16+E
+	movq	8(%rsp), %rdi
+	addq	$16, %rsp
+	UNWIND_HINT_IRET_ENTRY offset=E
 	ANNOTATE_RETPOLINE_SAFE
-	jmp	*PER_CPU_VAR(kml_entry_jump)
+	jmp	*-16(%rsp)
 .endm
 
 SYM_CODE_START_LOCAL(kml_entry_noerr)
@@ -200,12 +242,12 @@ SYM_CODE_START(\name)
 	ENDBR
 	/* RIP, CS, RFLAGS, RSP, SS */
 	testb	$3, 8(%rsp)
-	jnz	1f
-	testb	$0x80, 31(%rsp)
-	jnz	1f
-	movq	$__USER_CS, 8(%rsp)
-	movq	$__USER_DS, 32(%rsp)
-1:
+	jnz	.Lgo_\@
+	KML_IF_USER_FRAME 0, .Luser_\@
+	jmp	.Lgo_\@
+.Luser_\@:
+	KML_USER_VIEW 0
+.Lgo_\@:
 	ANNOTATE_RETPOLINE_SAFE
 	jmp	*(kml_entry_target + 8 * \vector)(%rip)
 SYM_CODE_END(\name)
@@ -216,16 +258,19 @@ KML_IST_ENTRY kml_entry_machine_check, X86_TRAP_MC
 
 /*
  * The exit: swapgs_restore_regs_and_return_to_usermode comes here for a
- * KML task (KML_RETURN_TO_USER). Both GS bases hold the kernel base, so no
- * SWAPGS; the frame gets the hardware selectors back, and the ordinary
- * return to kernel mode IRETs to ring 0 on the user stack, whose red zone
- * no part of this touched.
+ * KML task. The frame gets the hardware selectors back, SWAPGS gives the
+ * program its GS base, and the ordinary return to kernel mode, which uses
+ * no GS, IRETs to ring 0 on the user stack, whose red zone no part of this
+ * touched. An IRET that faults is a kernel-mode fault at
+ * native_irq_return_iret, which error_entry handles with a SWAPGS first,
+ * as after the SWAPGS of a return to ring 3.
  */
 SYM_CODE_START(kml_return_to_user)
 	UNWIND_HINT_REGS
 	ANNOTATE_NOENDBR
 	movq	$__KERNEL_CS, CS(%rsp)
 	movq	$__KERNEL_DS, SS(%rsp)
+	swapgs
 	jmp	restore_regs_and_return_to_kernel
 SYM_CODE_END(kml_return_to_user)
 
@@ -235,30 +280,35 @@ SYM_CODE_END(kml_return_to_user)
  * While a KML task is current, MSR_LSTAR points at kml_entry_syscall
  * instead of entry_SYSCALL_64 (see kml.c), so the SYSCALL instruction of a
  * KML program comes here, and ordinary processes pay nothing for it. The
- * program runs in ring 0: GS is the kernel's already, there is no CR3 to
- * switch (KML is off with PTI), and the per-entry speculation mitigations
- * (register clearing included) are skipped, because the program is
- * trusted.
+ * program runs in ring 0: there is no CR3 to switch (KML is off with PTI),
+ * and the per-entry speculation mitigations (register clearing included)
+ * are skipped, because the program is trusted. SWAPGS is kept (see "GS"
+ * above).
  *
  * Both entries save the pt_regs of entry_SYSCALL_64 at the top of the task
  * stack, but for RBX, RBP and R12-R15: C code keeps those, so they are
- * only stored when the full path needs them. kml_do_syscall() (syscall.c)
- * dispatches the call directly when nothing else is to be done. Otherwise
- * the frame is completed and kml_do_syscall_full() takes the full path of
- * any process (tracing, seccomp, audit, signals and restarts included),
- * from the start or after the call.
+ * only stored when the full path needs them. The user view of RFLAGS has
+ * IF set, as in ring 3: a program that cleared it gets it back. Then
+ * kml_do_syscall() (syscall.c) dispatches the call directly when nothing
+ * else is to be done. Otherwise the frame is completed and
+ * kml_do_syscall_full() takes the full path of any process (tracing,
+ * seccomp, audit, signals and restarts included), from the start or after
+ * the call.
  *
  * The return leaves the user stack alone. After a direct dispatch the
  * frame is as the entry saved it, but for RAX. After the full path it is
- * checked: anything unusual (TF, RF, IF clear, changed selectors, an exec
- * of an ordinary program) returns by IRET; else restore the registers, pop
- * RFLAGS with IF clear, switch to the user stack and STI, whose shadow
- * covers the indirect JMP to the user RIP.
+ * checked: anything unusual (TF or RF set, IF clear, changed selectors, an
+ * exec of an ordinary program, RCX not the user RIP, a RIP that is not a
+ * user address) returns by IRET; else restore the registers, pop RFLAGS
+ * with IF clear, SWAPGS, switch to the user stack and STI, whose shadow
+ * covers the JMP to the user RIP in RCX (as SYSRET takes it).
  */
 .macro KML_SYSCALL_FRAME
 	/* RCX = user RIP, R11 = user RFLAGS, RSP = user stack, IF = 0 */
+	swapgs
 	movq	%rsp, PER_CPU_VAR(cpu_tss_rw + TSS_sp2)
 	movq	PER_CPU_VAR(pcpu_hot + X86_top_of_stack), %rsp
+	orl	$X86_EFLAGS_IF, %r11d
 	pushq	$__USER_DS				/* pt_regs->ss */
 	pushq	PER_CPU_VAR(cpu_tss_rw + TSS_sp2)	/* pt_regs->sp */
 	pushq	%r11					/* pt_regs->flags */
@@ -294,10 +344,6 @@ SYM_CODE_END(kml_return_to_user)
 .endm
 
 /*
- * Keep the user RIP and RSP where the return finds them after switching
- * stacks, and have the POPF of the user's RFLAGS leave IF clear.
- */
-/*
  * Dispatch directly if kml_do_syscall() can; else go to the full path
  * with what it said in ESI.
  */
@@ -310,26 +356,17 @@ SYM_CODE_END(kml_return_to_user)
 	jnz	.Lkml_full
 .endm
 
-.macro KML_SAVE_RETURN
-	movq	RIP(%rsp), %r11
-	movq	%r11, PER_CPU_VAR(kml_return_rip)
-	movq	RSP(%rsp), %r11
-	movq	%r11, PER_CPU_VAR(kml_return_rsp)
-	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
-.endm
-
 SYM_CODE_START(kml_entry_syscall)
 	UNWIND_HINT_ENTRY
 	ENDBR
 	KML_SYSCALL_FRAME
-	/* Flags POPF cannot give back (TF, RF) or should not (IF clear). */
+	/* Flags POPF cannot give back: TF, RF. */
 	movl	$KML_SYSCALL_FULL, %esi
-	andl	$(X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF), %r11d
-	cmpl	$X86_EFLAGS_IF, %r11d
-	jne	.Lkml_full
+	testl	$(X86_EFLAGS_TF | X86_EFLAGS_RF), %r11d
+	jnz	.Lkml_full
 	KML_SYSCALL_DISPATCH
 
-	KML_SAVE_RETURN
+	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
 	KML_SYSCALL_POP
 	jmp	.Lkml_popf_return
 
@@ -355,17 +392,25 @@ SYM_CODE_START(kml_entry_syscall)
 	andl	$(X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF), %r11d
 	cmpl	$X86_EFLAGS_IF, %r11d
 	jne	.Lkml_iret
-
-	KML_SAVE_RETURN
+	movq	RIP(%rsp), %r11
+	cmpq	%r11, RCX(%rsp)
+	jne	.Lkml_iret
+	cmpq	$kml_direct_ret, %r11
+	je	1f
+	shrq	$47, %r11			/* below the 4-level user limit */
+	jnz	.Lkml_iret
+1:
+	andl	$~X86_EFLAGS_IF, EFLAGS(%rsp)
 	POP_REGS
 .Lkml_popf_return:
 	addq	$3*8, %rsp			/* orig_ax, ip, cs */
 	popfq					/* the user's RFLAGS, IF clear */
-	movq	PER_CPU_VAR(kml_return_rsp), %rsp
+	swapgs
+	movq	(%rsp), %rsp			/* pt_regs->sp */
 	UNWIND_HINT_UNDEFINED
 	sti
 	ANNOTATE_RETPOLINE_SAFE
-	jmp	*PER_CPU_VAR(kml_return_rip)
+	jmp	*%rcx
 
 .Lkml_iret:
 	UNWIND_HINT_REGS
@@ -403,6 +448,7 @@ SYM_INNER_LABEL(kml_syscall_direct, SYM_L_GLOBAL)
 	UNWIND_HINT_ENTRY
 	ENDBR
 	cli
+	swapgs
 	movq	%rsp, %rcx			/* at the return address */
 	movq	PER_CPU_VAR(pcpu_hot + X86_top_of_stack), %rsp
 	pushq	$__USER_DS			/* pt_regs->ss */
@@ -424,6 +470,7 @@ SYM_INNER_LABEL(kml_syscall_direct, SYM_L_GLOBAL)
 	UNWIND_HINT_REGS
 	KML_SYSCALL_DISPATCH
 	KML_SYSCALL_POP
+	swapgs
 	movq	4*8(%rsp), %rsp			/* pt_regs->sp */
 	UNWIND_HINT_UNDEFINED
 	sti

@@ -12,9 +12,10 @@
  *    starts any other; inherited by fork and clone, never by kernel threads;
  *  - its mm is a KML mm: the user half is supervisor-only at the top level
  *    of the page tables, so SMEP and SMAP do not apply to its own pages;
- *  - while it is current: both GS bases hold this CPU's kernel base (so a
- *    SWAPGS changes nothing), and the CPU runs on the KML IDT, whose gates
- *    never push a frame onto the user stack (see entry_64.S).
+ *  - while it is current: both GS bases hold this CPU's kernel base (the
+ *    entries and exits still execute SWAPGS, so the kernel survives a
+ *    program that changes its own), and the CPU runs on the KML IDT, whose
+ *    gates never push a frame onto the user stack (see entry_64.S).
  */
 
 #define pr_fmt(fmt) "kml: " fmt
@@ -66,9 +67,6 @@ MODULE_PARM_DESC(trusted, "The trusted directory (default /trusted)");
 
 /* Entry code data, see entry_64.S. */
 unsigned long kml_entry_target[IDT_ENTRIES] __ro_after_init;
-DEFINE_PER_CPU(unsigned long, kml_entry_jump);
-DEFINE_PER_CPU(unsigned long, kml_return_rip);
-DEFINE_PER_CPU(unsigned long, kml_return_rsp);
 struct desc_ptr kml_std_idt __ro_after_init;
 
 #define KML_IST_STACK_SIZE	(2 * PAGE_SIZE)
