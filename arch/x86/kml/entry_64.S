@@ -57,6 +57,7 @@
 #include <asm/kml.h>
 #include <asm/processor-flags.h>
 #include <asm/thread_info.h>
+#include <uapi/asm/debugreg.h>
 #include "../entry/calling.h"
 
 	.pushsection .noinstr.text, "ax"
@@ -235,12 +236,33 @@ SYM_CODE_END(kml_bad_kernel_stack)
 /*
  * #DB and #MC keep their own IST stacks: hand a KML user frame over in the
  * user view, anything else as it is.
+ *
+ * But a single-step trap at the direct entry (after a CALL with TF set)
+ * steps over the whole system call, as over a SYSCALL instruction: TF
+ * goes, and the entry runs on. Stepping on into it would trap in kernel
+ * text, which the kernel takes for a stray single step and warns about. A
+ * ptrace single step sets SYSCALL_EXIT_TRAP too, which sends the call the
+ * full way and reports the step on its way out, at kml_direct_ret; a
+ * program that sets TF itself loses it here.
  */
 .macro KML_IST_ENTRY name vector
 SYM_CODE_START(\name)
 	UNWIND_HINT_IRET_ENTRY
 	ENDBR
 	/* RIP, CS, RFLAGS, RSP, SS */
+	.if \vector == X86_TRAP_DB
+	cmpq	$kml_syscall_direct, (%rsp)
+	jne	.Lnot_direct_\@
+	testl	$X86_EFLAGS_TF, 16(%rsp)
+	jz	.Lnot_direct_\@
+	andl	$~X86_EFLAGS_TF, 16(%rsp)
+	pushq	%rax
+	movl	$DR6_RESERVED, %eax		/* this #DB is consumed */
+	movq	%rax, %dr6
+	popq	%rax
+	iretq
+.Lnot_direct_\@:
+	.endif
 	testb	$3, 8(%rsp)
 	jnz	.Lgo_\@
 	KML_IF_USER_FRAME 0, .Luser_\@

@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/auxv.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -424,6 +425,78 @@ TEST(singlestep)
 			EXPECT_EQ(SIGTRAP, si.si_signo);
 			EXPECT_EQ(TRAP_TRACE, si.si_code);
 		}
+	}
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	EXPECT_EQ(0, exit_code(pid));
+}
+
+/*
+ * PTRACE_SINGLESTEP over a call of the direct entry (in RDI): the call and
+ * the system call are one step, reported on the way out of the system
+ * call at the entry's return point; the next step is back in the caller.
+ */
+static noinline __attribute__((naked)) long ds_seq(unsigned long entry)
+{
+	asm("	int3\n"
+	    "	.globl ds_0, ds_1, ds_2, ds_3, ds_4\n"
+	    "ds_0:	movl	$" STR(SYS_getpid) ", %eax\n"
+	    "ds_1:	subq	$128, %rsp\n"
+	    "ds_2:	call	*%rdi\n"
+	    "ds_3:	addq	$128, %rsp\n"
+	    "ds_4:	ret\n");
+}
+
+static noinline void direct_step_tracee(unsigned long entry)
+{
+	long r;
+
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+		_exit(10);
+	raise(SIGSTOP);
+	r = ds_seq(entry);
+	_exit(r == getpid() ? 0 : 1);
+}
+
+TEST(singlestep_direct_entry)
+{
+	const uint64_t want[] = {
+		KML_LABEL(ds_1), KML_LABEL(ds_2), 0, KML_LABEL(ds_3),
+		KML_LABEL(ds_4),
+	};
+	unsigned long entry = getauxval(AT_SYSINFO);
+	struct user_regs_struct regs;
+	int status, i;
+	pid_t pid;
+
+	if (!entry)
+		SKIP(return, "no direct entry: the process runs in ring 3");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		direct_step_tracee(entry);
+	status = wait_stop(pid);
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	status = wait_stop(pid);
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	ASSERT_EQ(KML_LABEL(ds_0), regs.rip);
+
+	for (i = 0; i < (int)ARRAY_SIZE(want); i++) {
+		ASSERT_EQ(0, ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
+		status = wait_stop(pid);
+		ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
+		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+		TH_LOG("step %d: rip %#llx, rax %lld", i + 1,
+		       (unsigned long long)regs.rip, (long long)regs.rax);
+		if (want[i]) {
+			EXPECT_EQ(want[i], regs.rip);
+			continue;
+		}
+		/* The system call done, at the entry's return point. */
+		EXPECT_LE(0xff00000000000000UL, regs.rip);
+		EXPECT_GT(entry, regs.rip);
+		EXPECT_EQ(pid, (pid_t)regs.rax);
 	}
 	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
 	EXPECT_EQ(0, exit_code(pid));
