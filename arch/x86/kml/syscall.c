@@ -41,6 +41,7 @@
 #include <linux/string.h>
 #include <linux/thread_info.h>
 
+#include <asm/fpu/api.h>
 #include <asm/kml.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
@@ -56,7 +57,6 @@
 	(!IS_ENABLED(CONFIG_DEBUG_ENTRY) &&				\
 	 !IS_ENABLED(CONFIG_PROVE_LOCKING) &&				\
 	 !IS_ENABLED(CONFIG_DEBUG_RSEQ) &&				\
-	 !IS_ENABLED(CONFIG_X86_DEBUG_FPU) &&				\
 	 !IS_ENABLED(CONFIG_KMSAN))
 
 /* Thread flags that ask for work, or syscall work (no ptrace, seccomp...)? */
@@ -167,6 +167,11 @@ __visible noinstr int kml_do_syscall(struct pt_regs *regs, int nr)
 	raw_local_irq_enable();
 	regs->ax = sys_call_table[unr](regs);
 	raw_local_irq_disable();
+	/*
+	 * The check that X86_DEBUG_FPU (set in Debian's configuration) adds
+	 * to every exit to user mode.
+	 */
+	fpregs_assert_state_consistent();
 	instrumentation_end();
 
 	if (unlikely(!kml_no_exit_work()))
