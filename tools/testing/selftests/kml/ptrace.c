@@ -376,6 +376,37 @@ static noinline void step_tracee(void)
 	_exit(r == getpid() && kml_cpl() == kml_expected_cpl() ? 0 : 1);
 }
 
+/*
+ * Let a tracee stopped by its raise(SIGSTOP) run to the int3 that starts
+ * its sequence; its registers there. 0, or -1 if it stopped otherwise.
+ */
+static int run_to_int3(pid_t pid, struct user_regs_struct *regs)
+{
+	int status;
+
+	status = wait_stop(pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP ||
+	    ptrace(PTRACE_CONT, pid, NULL, NULL))
+		return -1;
+	status = wait_stop(pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+		return -1;
+	return ptrace(PTRACE_GETREGS, pid, NULL, regs) ? -1 : 0;
+}
+
+/* One PTRACE_SINGLESTEP; the registers after it. 0, or -1. */
+static int step(pid_t pid, struct user_regs_struct *regs)
+{
+	int status;
+
+	if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL))
+		return -1;
+	status = wait_stop(pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+		return -1;
+	return ptrace(PTRACE_GETREGS, pid, NULL, regs) ? -1 : 0;
+}
+
 TEST(singlestep)
 {
 	const uint64_t want[] = {
@@ -386,27 +417,18 @@ TEST(singlestep)
 	};
 	struct user_regs_struct regs;
 	siginfo_t si;
-	int status, i;
+	int i;
 	pid_t pid;
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		step_tracee();
-	status = wait_stop(pid);
-	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
-	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
-	/* The int3 at the start of the sequence. */
-	status = wait_stop(pid);
-	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
-	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	ASSERT_EQ(0, run_to_int3(pid, &regs));
 	ASSERT_EQ(KML_LABEL(ss_0), regs.rip);
 
 	for (i = 0; i < (int)ARRAY_SIZE(want); i++) {
-		ASSERT_EQ(0, ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
-		status = wait_stop(pid);
-		ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
-		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+		ASSERT_EQ(0, step(pid, &regs));
 		EXPECT_EQ(want[i], regs.rip) {
 			TH_LOG("step %d: rip %#llx, want %#llx", i + 1,
 			       (unsigned long long)regs.rip,
@@ -465,7 +487,7 @@ TEST(singlestep_direct_entry)
 	};
 	unsigned long entry = getauxval(AT_SYSINFO);
 	struct user_regs_struct regs;
-	int status, i;
+	int i;
 	pid_t pid;
 
 	if (!entry)
@@ -474,19 +496,11 @@ TEST(singlestep_direct_entry)
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		direct_step_tracee(entry);
-	status = wait_stop(pid);
-	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
-	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
-	status = wait_stop(pid);
-	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
-	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	ASSERT_EQ(0, run_to_int3(pid, &regs));
 	ASSERT_EQ(KML_LABEL(ds_0), regs.rip);
 
 	for (i = 0; i < (int)ARRAY_SIZE(want); i++) {
-		ASSERT_EQ(0, ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
-		status = wait_stop(pid);
-		ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP);
-		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+		ASSERT_EQ(0, step(pid, &regs));
 		TH_LOG("step %d: rip %#llx, rax %lld", i + 1,
 		       (unsigned long long)regs.rip, (long long)regs.rax);
 		if (want[i]) {
