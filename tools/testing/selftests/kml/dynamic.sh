@@ -40,14 +40,8 @@ if [ ! -x ./kml_dyn ] || [ ! -x ./kml_pty ]; then
 	exit 1
 fi
 
-# The privilege level expected here, as kml_util.h computes it.
-cpl=3
-if [ "$KML_MODE" = trusted ] && [ "$KML_BASELINE" != 1 ]; then
-	cpl=0
-	[ "$(cat /proc/sys/kernel/kml/enabled 2>/dev/null)" = 0 ] && cpl=3
-	grep -m1 '^flags' /proc/cpuinfo | grep -qw pti && cpl=3
-fi
-[ -n "$KML_EXPECT_CPL" ] && cpl=$KML_EXPECT_CPL
+. "$(dirname "$0")/kml_lib.sh"
+cpl=$(kml_expected_cpl)
 # KernelMode in /proc/PID/status: none on the baseline.
 km=0 refkm=0
 [ "$cpl" = 0 ] && km=1

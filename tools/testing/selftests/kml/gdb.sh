@@ -17,13 +17,8 @@ if [ ! -x ./kml_gdb_target ]; then
 	exit 1
 fi
 
-cpl=3
-if [ "$KML_MODE" = trusted ] && [ "$KML_BASELINE" != 1 ]; then
-	cpl=0
-	[ "$(cat /proc/sys/kernel/kml/enabled 2>/dev/null)" = 0 ] && cpl=3
-	grep -m1 '^flags' /proc/cpuinfo | grep -qw pti && cpl=3
-fi
-[ -n "$KML_EXPECT_CPL" ] && cpl=$KML_EXPECT_CPL
+. "$(dirname "$0")/kml_lib.sh"
+cpl=$(kml_expected_cpl)
 echo "debugging $(pwd -P)/kml_gdb_target (KML_MODE=${KML_MODE:-ordinary}): expecting CPL $cpl"
 
 out=/tmp/kml-gdb.out
