@@ -17,6 +17,7 @@
  * crashes or warns, which the test runner counts as a failure.
  */
 #include <asm/hwcap2.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -36,7 +37,7 @@
 
 static sigjmp_buf jump_back;
 static volatile int last_signal;
-static volatile uint64_t signal_rsp, signal_flags;
+static volatile uint64_t signal_rsp;
 static volatile int usr1_seen;
 
 static void on_signal(int sig, siginfo_t *si, void *ctx)
@@ -45,7 +46,6 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 
 	last_signal = sig;
 	signal_rsp = uc->uc_mcontext.gregs[REG_RSP];
-	signal_flags = uc->uc_mcontext.gregs[REG_EFL];
 	siglongjmp(jump_back, 1);
 }
 
