@@ -77,22 +77,23 @@ trap - USR1 USR2
 
 echo "== job control"
 set -m
+# Wait up to 10 s until job %1 is in state $1; print its line.
+wait_job() {
+	for _ in $(seq 100); do
+		[[ $(jobs %1) == *"$1"* ]] && break
+		sleep 0.1
+	done
+	jobs %1 | tr -s ' '
+}
+
 sleep 30 &
 pid=$!
 kmode job "$pid"
 kill -STOP %1
-for _ in $(seq 100); do
-	[[ $(jobs %1) == *Stopped* ]] && break
-	sleep 0.1
-done
-jobs %1 | tr -s ' '
+wait_job Stopped
 bg %1 2>&1
 kill -CONT %1
-for _ in $(seq 100); do
-	[[ $(jobs %1) == *Running* ]] && break
-	sleep 0.1
-done
-jobs %1 | tr -s ' '
+wait_job Running
 kill -TERM %1
 # By pid: bash may have reaped the job and dropped %1 already.
 wait "$pid"
