@@ -12,6 +12,7 @@ struct task_struct;
 #ifdef CONFIG_KERNEL_MODE_LINUX
 void kml_exec_prepare(struct linux_binprm *bprm, int elf_class);
 void kml_proc_status(struct seq_file *m, struct task_struct *task);
+bool kml_ptrace_refused(struct task_struct *task);
 /* For ARCH_DLINFO (x86 asm/elf.h), which binfmt_elf.c expands. */
 unsigned long kml_sysinfo_entry(void);
 #else
@@ -22,6 +23,11 @@ static inline void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 static inline void kml_proc_status(struct seq_file *m,
 				   struct task_struct *task)
 {
+}
+
+static inline bool kml_ptrace_refused(struct task_struct *task)
+{
+	return false;
 }
 #endif
 

@@ -56,11 +56,28 @@
 #include <asm/ptrace-abi.h>
 #include <asm/kml.h>
 #include <asm/processor-flags.h>
-#include <asm/thread_info.h>
+#include <asm/smap.h>
 #include <uapi/asm/debugreg.h>
 #include "../entry/calling.h"
 
 	.pushsection .noinstr.text, "ax"
+
+/*
+ * The KML stubs' stack, from the top of the KML IST stack down: the CPU's
+ * frame (SS, RSP, RFLAGS, CS, RIP), the error code if the vector has one,
+ * the vector number, and the RAX the common code saves. KML_HW(e) is the
+ * offset of the frame's RIP slot with (e = 1) or without (e = 0) an error
+ * code; the other slots are at the pt_regs distances from it.
+ */
+#define KML_SAVED_RAX	0
+#define KML_VECTOR	8
+#define KML_ERROR_CODE	16
+#define KML_HW(e)	(16 + 8 * (e))
+#define HW_CS		(CS - RIP)
+#define HW_FLAGS	(EFLAGS - RIP)
+#define HW_SP		(RSP - RIP)
+#define HW_SS		(SS - RIP)
+#define HW_FRAME	(SS + 8 - RIP)		/* bytes of the CPU's frame */
 
 /* The vectors for which the CPU pushes an error code. */
 #define KML_HAS_ERRCODE(v)						\
@@ -88,27 +105,29 @@ SYM_CODE_START(kml_entry_stubs)
 	.byte	0x6a, vector
 	jmp	kml_entry_noerr
 	.endif
-	.fill 0b + KML_STUB_SIZE - ., 1, 0xcc
+	/* Pad to KML_STUB_SIZE; the assembler refuses a larger stub. */
+	.org 0b + KML_STUB_SIZE, 0xcc
 	vector = vector + 1
 	.endr
 SYM_CODE_END(kml_entry_stubs)
 
 /*
  * Go to \user if the frame whose RIP is at \rip(%rsp) comes from KML user
- * code (RPL 0 is checked by the caller): RIP or RSP in the user half.
+ * code (RPL 0 is checked by the caller): RIP or RSP in the user half. The
+ * sign bit is bit 7 of the top byte of each.
  */
 .macro KML_IF_USER_FRAME rip user
-	testb	$0x80, \rip+7(%rsp)		/* top byte of RIP */
+	testb	$0x80, \rip+7(%rsp)			/* RIP */
 	jz	\user
-	testb	$0x80, \rip+31(%rsp)		/* top byte of RSP */
+	testb	$0x80, \rip+HW_SP+7(%rsp)		/* RSP */
 	jz	\user
 .endm
 
 /* Give the frame whose RIP is at \rip(%rsp) the user view. */
 .macro KML_USER_VIEW rip
-	movq	$__USER_CS, \rip+8(%rsp)
-	orq	$X86_EFLAGS_IF, \rip+16(%rsp)
-	movq	$__USER_DS, \rip+32(%rsp)
+	movq	$__USER_CS, \rip+HW_CS(%rsp)
+	orq	$X86_EFLAGS_IF, \rip+HW_FLAGS(%rsp)
+	movq	$__USER_DS, \rip+HW_SS(%rsp)
 .endm
 
 /*
@@ -127,27 +146,28 @@ SYM_CODE_END(kml_entry_stubs)
  */
 .macro KML_ENTRY err
 	.set	E, 8 * \err		/* size of the error code */
+	.set	F, KML_HW(\err)		/* the CPU's frame, after RAX is saved */
 
 	pushq	%rax
 	/* rax, vector, [error code,] RIP, CS, RFLAGS, RSP, SS */
-	testb	$3, 24+E(%rsp)			/* CS */
+	testb	$3, F+HW_CS(%rsp)
 	jnz	.Lcontinue_\@			/* ring 3: as is */
-	KML_IF_USER_FRAME 16+E, .Luser_\@
+	KML_IF_USER_FRAME F, .Luser_\@
 	jmp	.Lfrom_kernel_\@
 
 .Luser_\@:
 	/* KML user code: give the kernel the user view. */
-	KML_USER_VIEW 16+E
+	KML_USER_VIEW F
 	.if \err
-	cmpb	$X86_TRAP_PF, 8(%rsp)
+	cmpb	$X86_TRAP_PF, KML_VECTOR(%rsp)
 	jne	.Lcontinue_\@
-	orq	$KML_PF_USER, 16(%rsp)
+	orq	$KML_PF_USER, KML_ERROR_CODE(%rsp)
 	.endif
 
 .Lcontinue_\@:
-	movzbl	8(%rsp), %eax
+	movzbl	KML_VECTOR(%rsp), %eax
 	movq	kml_entry_target(, %rax, 8), %rax
-	movq	%rax, 8(%rsp)			/* the vector's slot */
+	movq	%rax, KML_VECTOR(%rsp)		/* now the entry point */
 	popq	%rax
 	addq	$8, %rsp
 	ANNOTATE_RETPOLINE_SAFE
@@ -158,33 +178,35 @@ SYM_CODE_END(kml_entry_stubs)
 	 * Put [error code,] RIP, CS, RFLAGS, RSP, SS where the CPU would
 	 * have pushed them: below the interrupted stack pointer, aligned
 	 * down to 16 bytes; below them the interrupted RDI and the entry
-	 * point. Then switch to that stack.
+	 * point. Then switch to that stack. From here the stub's own slots
+	 * are 8 bytes further up, past the RDI pushed here.
 	 */
 	pushq	%rdi
+	.set	F, F + 8
 	/* rdi, rax, vector, [error code,] RIP, CS, RFLAGS, RSP, SS */
-	movq	48+E(%rsp), %rdi
+	movq	F+HW_SP(%rsp), %rdi
 	andq	$~0xf, %rdi
-	subq	$5*8+E, %rdi
+	subq	$HW_FRAME+E, %rdi
 	.if \err
-	movq	24(%rsp), %rax
+	movq	8+KML_ERROR_CODE(%rsp), %rax
 	movq	%rax, (%rdi)
 	.endif
-	movq	24+E(%rsp), %rax
-	movq	%rax, E(%rdi)			/* RIP */
-	movq	32+E(%rsp), %rax
-	movq	%rax, 8+E(%rdi)			/* CS */
-	movq	40+E(%rsp), %rax
-	movq	%rax, 16+E(%rdi)		/* RFLAGS */
-	movq	48+E(%rsp), %rax
-	movq	%rax, 24+E(%rdi)		/* RSP */
-	movq	56+E(%rsp), %rax
-	movq	%rax, 32+E(%rdi)		/* SS */
+	movq	F(%rsp), %rax
+	movq	%rax, E(%rdi)
+	movq	F+HW_CS(%rsp), %rax
+	movq	%rax, E+HW_CS(%rdi)
+	movq	F+HW_FLAGS(%rsp), %rax
+	movq	%rax, E+HW_FLAGS(%rdi)
+	movq	F+HW_SP(%rsp), %rax
+	movq	%rax, E+HW_SP(%rdi)
+	movq	F+HW_SS(%rsp), %rax
+	movq	%rax, E+HW_SS(%rdi)
 	movq	(%rsp), %rax
 	movq	%rax, -8(%rdi)			/* the interrupted RDI */
-	movzbl	16(%rsp), %eax
+	movzbl	8+KML_VECTOR(%rsp), %eax
 	movq	kml_entry_target(, %rax, 8), %rax
 	movq	%rax, -16(%rdi)			/* the entry point */
-	movq	8(%rsp), %rax
+	movq	8+KML_SAVED_RAX(%rsp), %rax
 	leaq	-16(%rdi), %rsp
 	UNWIND_HINT_IRET_ENTRY offset=16+E
 	movq	8(%rsp), %rdi
@@ -205,11 +227,11 @@ SYM_CODE_START_LOCAL(kml_entry_err)
 	/*
 	 * A fault inside this common code comes from a store to an
 	 * interrupted kernel stack that cannot be used (overflowed into its
-	 * guard page, or not canonical).
+	 * guard page, or not canonical). RAX is not saved yet.
 	 */
-	cmpq	$kml_entry_noerr, 16(%rsp)
+	cmpq	$kml_entry_noerr, KML_HW(1) - 8(%rsp)
 	jb	1f
-	cmpq	$kml_bad_kernel_stack, 16(%rsp)
+	cmpq	$kml_bad_kernel_stack, KML_HW(1) - 8(%rsp)
 	jb	kml_bad_kernel_stack
 1:
 	KML_ENTRY err=1
@@ -235,7 +257,12 @@ SYM_CODE_END(kml_bad_kernel_stack)
 
 /*
  * #DB and #MC keep their own IST stacks: hand a KML user frame over in the
- * user view, anything else as it is.
+ * user view, anything else as it is. Here a frame is KML user code only
+ * if its RIP is in the user half: these vectors also hit the instructions
+ * of the system call entries and exits that run kernel text on the user
+ * stack, around their SWAPGS. The ordinary paranoid entry takes those as
+ * kernel frames and finds the right GS base itself, as for the same
+ * instructions of entry_SYSCALL_64; the user path would SWAPGS once more.
  *
  * But a single-step trap at the direct entry (after a CALL with TF set)
  * steps over the whole system call, as over a SYSCALL instruction: TF
@@ -253,9 +280,9 @@ SYM_CODE_START(\name)
 	.if \vector == X86_TRAP_DB
 	cmpq	$kml_syscall_direct, (%rsp)
 	jne	.Lnot_direct_\@
-	testl	$X86_EFLAGS_TF, 16(%rsp)
+	testl	$X86_EFLAGS_TF, HW_FLAGS(%rsp)
 	jz	.Lnot_direct_\@
-	andl	$~X86_EFLAGS_TF, 16(%rsp)
+	andl	$~X86_EFLAGS_TF, HW_FLAGS(%rsp)
 	pushq	%rax
 	movl	$DR6_RESERVED, %eax		/* this #DB is consumed */
 	movq	%rax, %dr6
@@ -263,11 +290,10 @@ SYM_CODE_START(\name)
 	iretq
 .Lnot_direct_\@:
 	.endif
-	testb	$3, 8(%rsp)
+	testb	$3, HW_CS(%rsp)
 	jnz	.Lgo_\@
-	KML_IF_USER_FRAME 0, .Luser_\@
-	jmp	.Lgo_\@
-.Luser_\@:
+	testb	$0x80, 7(%rsp)			/* RIP in the kernel half */
+	jnz	.Lgo_\@
 	KML_USER_VIEW 0
 .Lgo_\@:
 	ANNOTATE_RETPOLINE_SAFE
@@ -299,13 +325,14 @@ SYM_CODE_END(kml_return_to_user)
 /*
  * System calls of KML tasks.
  *
- * While a KML task is current, MSR_LSTAR points at kml_entry_syscall
- * instead of entry_SYSCALL_64 (see kml.c), so the SYSCALL instruction of a
- * KML program comes here, and ordinary processes pay nothing for it. The
- * program runs in ring 0: there is no CR3 to switch (KML is off with PTI),
- * and the per-entry speculation mitigations (register clearing included)
- * are skipped, because the program is trusted. SWAPGS is kept (see "GS"
- * above).
+ * The SYSCALL instruction of every task enters entry_SYSCALL_64. Where KML
+ * can work (X86_FEATURE_KML), that entry tests kml_on_cpu once it has
+ * executed SWAPGS, saved the user RSP in TSS.sp2 and switched to the task
+ * stack, and a KML task's call continues at kml_entry_syscall; elsewhere
+ * the test is not there at all. The program runs in ring 0: there is no
+ * CR3 to switch (KML is off with PTI), and the per-entry speculation
+ * mitigations (register clearing included) are skipped, because the
+ * program is trusted. SWAPGS is kept (see "GS" above).
  *
  * Both entries save the pt_regs of entry_SYSCALL_64 at the top of the task
  * stack, but for RBX, RBP and R12-R15: C code keeps those, so they are
@@ -326,10 +353,10 @@ SYM_CODE_END(kml_return_to_user)
  * covers the JMP to the user RIP in RCX (as SYSRET takes it).
  */
 .macro KML_SYSCALL_FRAME
-	/* RCX = user RIP, R11 = user RFLAGS, RSP = user stack, IF = 0 */
-	swapgs
-	movq	%rsp, PER_CPU_VAR(cpu_tss_rw + TSS_sp2)
-	movq	PER_CPU_VAR(pcpu_hot + X86_top_of_stack), %rsp
+	/*
+	 * RCX = user RIP, R11 = user RFLAGS, IF = 0, RSP = the top of the
+	 * task stack, TSS.sp2 = user RSP (entry_SYSCALL_64)
+	 */
 	orl	$X86_EFLAGS_IF, %r11d
 	pushq	$__USER_DS				/* pt_regs->ss */
 	pushq	PER_CPU_VAR(cpu_tss_rw + TSS_sp2)	/* pt_regs->sp */
@@ -380,7 +407,7 @@ SYM_CODE_END(kml_return_to_user)
 
 SYM_CODE_START(kml_entry_syscall)
 	UNWIND_HINT_ENTRY
-	ENDBR
+	ANNOTATE_NOENDBR			/* jumped to from entry_SYSCALL_64 */
 	KML_SYSCALL_FRAME
 	/* Flags POPF cannot give back: TF, RF. */
 	movl	$KML_SYSCALL_FULL, %esi
@@ -403,9 +430,8 @@ SYM_CODE_START(kml_entry_syscall)
 	movq	%rsp, %rdi
 	call	kml_do_syscall_full		/* returns with IRQs off */
 
-	movq	PER_CPU_VAR(pcpu_hot + X86_current_task), %r11
-	testb	$_TIF_KML, (%r11)
-	jz	.Lkml_iret			/* it exec'd an ordinary program */
+	cmpb	$0, PER_CPU_VAR(kml_on_cpu)
+	je	.Lkml_iret			/* it exec'd an ordinary program */
 	cmpq	$__USER_CS, CS(%rsp)
 	jne	.Lkml_iret
 	cmpq	$__USER_DS, SS(%rsp)
@@ -453,13 +479,19 @@ SYM_CODE_START(kml_entry_syscall)
  * after a direct dispatch the exit runs that RET itself. A restarted
  * system call backs RIP up by the 2 bytes of the SYSCALL instruction; here
  * they are a jump back to the entry.
+ *
+ * The calls that move the stack or need it where a SYSCALL instruction
+ * leaves it see the return address's slot as the user RSP: vfork, clone
+ * with CLONE_VFORK or a new stack, and clone3 are refused with EINVAL
+ * here (make them with SYSCALL), and rt_sigreturn looks 8 bytes higher
+ * for its frame (syscall.c).
  */
 kml_direct_restart:
 	UNWIND_HINT_UNDEFINED
 	ANNOTATE_NOENDBR
 	/* jmp kml_syscall_direct, in the 2-byte form */
 	.byte	0xeb, kml_syscall_direct - (kml_direct_restart + 2)
-kml_direct_ret:
+SYM_INNER_LABEL(kml_direct_ret, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
 	ANNOTATE_NOENDBR
 	ANNOTATE_UNRET_SAFE
@@ -469,7 +501,15 @@ kml_direct_ret:
 SYM_INNER_LABEL(kml_syscall_direct, SYM_L_GLOBAL)
 	UNWIND_HINT_ENTRY
 	ENDBR
+	/*
+	 * What FMASK does for SYSCALL: IF, DF and AC clear (a caller with
+	 * AC set would run the call with SMAP off, one with DF set would
+	 * copy backwards). Neither comes back: a function returns with DF
+	 * clear, and AC means nothing else in ring 0.
+	 */
 	cli
+	cld
+	ASM_CLAC
 	swapgs
 	movq	%rsp, %rcx			/* at the return address */
 	movq	PER_CPU_VAR(pcpu_hot + X86_top_of_stack), %rsp

@@ -12,16 +12,26 @@
  *    starts any other; inherited by fork and clone, never by kernel threads;
  *  - its mm is a KML mm: the user half is supervisor-only at the top level
  *    of the page tables, so SMEP and SMAP do not apply to its own pages;
+ *    only a holder of CAP_SYS_PTRACE in the initial user namespace may
+ *    ptrace it or read and write its memory, whatever its dumpable flag;
  *  - while it is current: both GS bases hold this CPU's kernel base (the
  *    entries and exits still execute SWAPGS, so the kernel survives a
- *    program that changes its own), and the CPU runs on the KML IDT, whose
- *    gates never push a frame onto the user stack (see entry_64.S).
+ *    program that changes its own), the CPU runs on the KML IDT, whose
+ *    gates never push a frame onto the user stack (see entry_64.S), and
+ *    kml_on_cpu is set, which entry_SYSCALL_64 and the return to user mode
+ *    test (an ALTERNATIVE on X86_FEATURE_KML: no test on a kernel where
+ *    KML cannot work).
+ *
+ * KML never writes MSR_LSTAR: the SYSCALL entry is entry_SYSCALL_64 for
+ * every task, so KVM's cached user-return MSRs and resume from suspend,
+ * which both restore the kernel's LSTAR, stay right.
  */
 
 #define pr_fmt(fmt) "kml: " fmt
 
 #include <linux/binfmts.h>
 #include <linux/capability.h>
+#include <linux/cpufeature.h>
 #include <linux/cred.h>
 #include <linux/elf.h>
 #include <linux/fs.h>
@@ -45,13 +55,13 @@
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/set_memory.h>
+#include <linux/spinlock.h>
 #include <linux/sysctl.h>
 #include <linux/user_namespace.h>
 
 #include <asm/desc.h>
 #include <asm/kml.h>
 #include <asm/msr.h>
-#include <asm/proto.h>
 #include <asm/traps.h>
 
 #undef MODULE_PARAM_PREFIX
@@ -69,7 +79,20 @@ MODULE_PARM_DESC(trusted, "The trusted directory (default /trusted)");
 unsigned long kml_entry_target[IDT_ENTRIES] __ro_after_init;
 struct desc_ptr kml_std_idt __ro_after_init;
 
+/* Is the current task of this CPU a KML task? (TIF_KML, for entry code) */
+DEFINE_PER_CPU(u8, kml_on_cpu);
+
 #define KML_IST_STACK_SIZE	(2 * PAGE_SIZE)
+
+/*
+ * How far an NMI, #DB or #MC handler moves the KML IST entry down while it
+ * runs (kml_nmi_enter()): more than the stub and the ordinary entry code
+ * ever keep on the stack before they leave it, so that an exception the
+ * handler takes cannot overwrite the frame of the code it interrupted.
+ */
+#define KML_IST_NEST		1024
+/* Nesting levels the stack has room for: NMI, #MC and #DB, with margin. */
+#define KML_IST_LEVELS		6
 
 struct kml_ist_stack {
 	char stack[KML_IST_STACK_SIZE];
@@ -101,6 +124,8 @@ KML_REFUSAL(kml_no_pti, "page table isolation (PTI) is on");
 KML_REFUSAL(kml_no_ibt, "kernel IBT is on");
 KML_REFUSAL(kml_no_32bit, "not a 64-bit executable");
 KML_REFUSAL(kml_no_enabled, "KML is disabled (kernel.kml.enabled = 0)");
+KML_REFUSAL(kml_no_lockdown, "the kernel is locked down");
+KML_REFUSAL(kml_no_share, "its fs_struct is shared with another process");
 KML_REFUSAL(kml_no_nnp, "no_new_privs is set");
 KML_REFUSAL(kml_no_userns, "the exec is in a user namespace");
 KML_REFUSAL(kml_no_chroot, "the exec is in a chroot");
@@ -111,6 +136,7 @@ KML_REFUSAL(kml_no_file_mode, "the file is writable by group or others");
 KML_REFUSAL(kml_no_dir_owner, "a directory on the way is not owned by root");
 KML_REFUSAL(kml_no_dir_mode, "a directory on the way is writable by group or others");
 
+/* Why KML cannot work on this kernel, or NULL: set at boot. */
 static struct kml_refusal *kml_off __ro_after_init = &kml_no_init;
 
 static void kml_set_gate_offset(gate_desc *g, unsigned long addr)
@@ -160,40 +186,48 @@ static int __init kml_build_idt(void)
 	return 0;
 }
 
+/**
+ * kml_check_cpu - can KML work on this CPU and kernel?
+ *
+ * Called by arch_cpu_finalize_init() once the boot CPU's features are
+ * known and before the alternatives are applied: where KML can work, it
+ * sets X86_FEATURE_KML, which patches the KML tests into the system call
+ * entry and the return to user mode. Elsewhere they are never executed.
+ */
+void __init kml_check_cpu(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_XENPV))
+		kml_off = &kml_no_xenpv;
+	else if (cpu_feature_enabled(X86_FEATURE_FRED))
+		kml_off = &kml_no_fred;
+	else if (boot_cpu_has(X86_FEATURE_PTI))
+		kml_off = &kml_no_pti;
+	else if (cpu_feature_enabled(X86_FEATURE_IBT))
+		kml_off = &kml_no_ibt;
+	else
+		setup_force_cpu_cap(X86_FEATURE_KML);
+}
+
 static int __init kml_init(void)
 {
 	unsigned int cpu;
 
 	BUILD_BUG_ON(KML_PF_USER != X86_PF_USER);
-	/* The exit test in entry_64.S reads the low byte of the TIF flags. */
-	BUILD_BUG_ON(offsetof(struct task_struct, thread_info.flags) != 0);
-	BUILD_BUG_ON(TIF_KML >= 8);
 	BUILD_BUG_ON(ARRAY_SIZE(((struct x86_hw_tss *)0)->ist) <= KML_IST_INDEX);
+	BUILD_BUG_ON(KML_IST_NEST * KML_IST_LEVELS > KML_IST_STACK_SIZE - 1024);
 
-	if (cpu_feature_enabled(X86_FEATURE_XENPV)) {
-		kml_off = &kml_no_xenpv;
+	if (!boot_cpu_has(X86_FEATURE_KML))
 		goto off;
-	}
-	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
-		kml_off = &kml_no_fred;
-		goto off;
-	}
-	if (boot_cpu_has(X86_FEATURE_PTI)) {
-		kml_off = &kml_no_pti;
-		goto off;
-	}
-	if (cpu_feature_enabled(X86_FEATURE_IBT)) {
-		kml_off = &kml_no_ibt;
-		goto off;
-	}
 	for_each_possible_cpu(cpu) {
 		struct kml_ist_stack *s = per_cpu_ptr(&kml_ist_stack, cpu);
 
 		per_cpu(cpu_tss_rw, cpu).x86_tss.ist[KML_IST_INDEX] =
 			(unsigned long)(s + 1);
 	}
-	if (kml_build_idt())
+	if (kml_build_idt()) {
+		kml_off = &kml_no_init;
 		goto off;
+	}
 	kml_off = NULL;
 	if (kml_enabled)
 		pr_info("executables under %s run in ring 0\n", kml_trusted_name);
@@ -216,10 +250,35 @@ static struct kml_refusal *kml_unsupported(int elf_class)
 	return NULL;
 }
 
+/*
+ * The trusted directory and the root it was looked up in. Readers take
+ * kml_trusted_cache_lock, a spinlock held for two reference counts; a
+ * lookup, which may sleep, is serialised by kml_trusted_lock.
+ *
+ * The reference pins the directory's mount: its file system cannot be
+ * unmounted (EBUSY) until init changes its root. path_is_under() needs
+ * the path, and a lookup at every exec would cost every exec.
+ */
 static DEFINE_MUTEX(kml_trusted_lock);
-static struct path kml_trusted_root;	/* the root it was looked up in */
+static DEFINE_SPINLOCK(kml_trusted_cache_lock);
+static struct path kml_trusted_root;
 static struct path kml_trusted_dir;
 static bool kml_trusted_missing;
+
+/* The cached trusted directory, if it was looked up in @root. */
+static bool kml_cached_trusted_dir(const struct path *root, struct path *dir)
+{
+	bool ok;
+
+	spin_lock(&kml_trusted_cache_lock);
+	ok = kml_trusted_dir.mnt && path_equal(root, &kml_trusted_root);
+	if (ok) {
+		*dir = kml_trusted_dir;
+		path_get(dir);
+	}
+	spin_unlock(&kml_trusted_cache_lock);
+	return ok;
+}
 
 /*
  * Get the trusted directory, looked up in the root of the init process:
@@ -229,7 +288,7 @@ static bool kml_trusted_missing;
  */
 static bool kml_get_trusted_dir(struct path *dir)
 {
-	struct path root = {}, found;
+	struct path root = {}, found, old_dir, old_root;
 	struct task_struct *init;
 	bool ok = false;
 	int err;
@@ -249,28 +308,37 @@ static bool kml_get_trusted_dir(struct path *dir)
 	if (!root.mnt)
 		return false;
 
-	mutex_lock(&kml_trusted_lock);
-	if (!kml_trusted_dir.mnt || !path_equal(&root, &kml_trusted_root)) {
-		path_put(&kml_trusted_dir);
-		path_put(&kml_trusted_root);
-		kml_trusted_dir = (struct path){};
-		kml_trusted_root = (struct path){};
-		err = vfs_path_lookup(root.dentry, root.mnt, kml_trusted_name,
-				      LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &found);
-		if (err) {
-			if (!kml_trusted_missing)
-				pr_info("trusted directory %s not found (%d): nothing runs in ring 0 until it exists\n",
-					kml_trusted_name, err);
-			kml_trusted_missing = true;
-			goto out;
-		}
-		kml_trusted_missing = false;
-		kml_trusted_dir = found;
-		kml_trusted_root = root;
-		path_get(&kml_trusted_root);
+	if (kml_cached_trusted_dir(&root, dir)) {
+		path_put(&root);
+		return true;
 	}
-	*dir = kml_trusted_dir;
+
+	mutex_lock(&kml_trusted_lock);
+	if (kml_cached_trusted_dir(&root, dir)) {
+		ok = true;
+		goto out;
+	}
+	err = vfs_path_lookup(root.dentry, root.mnt, kml_trusted_name,
+			      LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &found);
+	if (err) {
+		if (!kml_trusted_missing)
+			pr_info("trusted directory %s not found (%d): nothing runs in ring 0 until it exists\n",
+				kml_trusted_name, err);
+		kml_trusted_missing = true;
+		goto out;
+	}
+	kml_trusted_missing = false;
+	*dir = found;
 	path_get(dir);
+	path_get(&root);
+	spin_lock(&kml_trusted_cache_lock);
+	old_dir = kml_trusted_dir;
+	old_root = kml_trusted_root;
+	kml_trusted_dir = found;
+	kml_trusted_root = root;
+	spin_unlock(&kml_trusted_cache_lock);
+	path_put(&old_dir);
+	path_put(&old_root);
 	ok = true;
 out:
 	mutex_unlock(&kml_trusted_lock);
@@ -350,6 +418,9 @@ static struct kml_refusal *kml_check_owners(const struct path *file,
 static struct kml_refusal *kml_check_exec(struct linux_binprm *bprm,
 					  const struct path *dir)
 {
+	/* Unsigned code in ring 0 is what lockdown keeps out. */
+	if (security_locked_down(LOCKDOWN_KERNEL_MODE_LINUX))
+		return &kml_no_lockdown;
 	if (!READ_ONCE(kml_enabled))
 		return &kml_no_enabled;
 	if (task_no_new_privs(current) ||
@@ -364,6 +435,9 @@ static struct kml_refusal *kml_check_exec(struct linux_binprm *bprm,
 	if ((bprm->unsafe & LSM_UNSAFE_PTRACE) &&
 	    !ptracer_capable(current, &init_user_ns))
 		return &kml_no_ptrace;
+	/* Another process could chroot or chdir the trusted program. */
+	if (bprm->unsafe & LSM_UNSAFE_SHARE)
+		return &kml_no_share;
 	return kml_check_owners(&bprm->file->f_path, dir);
 }
 
@@ -378,12 +452,26 @@ static struct kml_refusal *kml_check_exec(struct linux_binprm *bprm,
  * and kml_start_thread() makes the task a KML task. Any other executable
  * is left alone. A trusted executable that a rule refuses runs in user
  * mode, and a rate-limited log line names the rule.
+ *
+ * From the moment begin_new_exec() installs the new mm, only a holder of
+ * CAP_SYS_PTRACE in the initial user namespace may ptrace the task or
+ * open its memory (kml_ptrace_refused()), and begin_new_exec() treats
+ * the exec as a setuid one: the mm gets fs.suid_dumpable as its dumpable
+ * flag (not dumpable by default), and then the per-task perf events of
+ * the old program go, all while the exec still holds cred_guard_mutex
+ * and exec_update_lock. kml_start_thread() makes the mm non-dumpable in
+ * any case.
+ *
+ * Nothing happens while KML cannot work on this kernel (the boot log said
+ * why once).
  */
 void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 {
 	struct kml_refusal *why;
 	struct path dir;
 
+	if (kml_off)
+		return;
 	if (!kml_get_trusted_dir(&dir))
 		return;
 	if (!path_is_under(&bprm->file->f_path, &dir)) {
@@ -401,21 +489,37 @@ void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 		return;
 	}
 	bprm->secureexec = 1;
+	bprm->interp_flags |= BINPRM_FLAGS_ENFORCE_NONDUMP;
 	kml_mm_enable(bprm->mm);
+}
+
+/**
+ * kml_ptrace_refused - may this access to @task's process be refused?
+ * @task: the task a ptrace access check is about
+ *
+ * Return: true when @task's mm is a KML mm: only a holder of
+ * CAP_SYS_PTRACE in the initial user namespace may ptrace it, read or
+ * write its memory, or attach perf events to it, whatever its dumpable
+ * flag says (a trusted program may set it with PR_SET_DUMPABLE, and
+ * setuid() sets it from fs.suid_dumpable). Called with task_lock(@task).
+ */
+bool kml_ptrace_refused(struct task_struct *task)
+{
+	return mm_is_kml(task->mm);
 }
 
 /*
  * The per-CPU state for a KML task (@kml) or any other: the IDT, and the
- * entry point of the SYSCALL instruction.
+ * flag the entry code tests.
  */
 static void kml_load_cpu_state(bool kml)
 {
 	if (kml) {
 		load_idt(&kml_idt_descr);
-		wrmsrl(MSR_LSTAR, (unsigned long)kml_entry_syscall);
+		this_cpu_write(kml_on_cpu, 1);
 	} else {
+		this_cpu_write(kml_on_cpu, 0);
 		load_current_idt();
-		wrmsrl(MSR_LSTAR, (unsigned long)entry_SYSCALL_64);
 	}
 }
 
@@ -457,6 +561,29 @@ void kml_start_thread(struct pt_regs *regs)
 		set_dumpable(current->mm, SUID_DUMP_DISABLE);
 	if (kml || test_thread_flag(TIF_KML))
 		kml_set_current(kml);
+}
+
+/*
+ * NMI, #DB and #MC run on IST stacks of their own, and may interrupt code
+ * that runs on the KML IST stack: the KML stub, or the ordinary entry code
+ * before it moves to the task stack. An exception their handlers take
+ * (#PF on a user stack walk, #BP of a kprobe or text_poke(), #UD of a
+ * WARN) goes to the KML IST stack too while the KML IDT is loaded. Move
+ * the KML IST entry down while such a handler runs, as SEV-ES does for
+ * #VC, so that the nested exception's frame lands below the interrupted
+ * one. __nmi_enter() and __nmi_exit() call these (arch_nmi_enter()), with
+ * nothing before them that can fault.
+ */
+noinstr void kml_nmi_enter(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_KML))
+		this_cpu_sub(cpu_tss_rw.x86_tss.ist[KML_IST_INDEX], KML_IST_NEST);
+}
+
+noinstr void kml_nmi_exit(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_KML))
+		this_cpu_add(cpu_tss_rw.x86_tss.ist[KML_IST_INDEX], KML_IST_NEST);
 }
 
 /**

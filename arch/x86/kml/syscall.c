@@ -25,10 +25,20 @@
  * which finishes the call, or runs it, the way entry_SYSCALL_64 does.
  *
  * The system calls that read or rewrite the whole frame (fork and its
- * kind copy it to the child; exec, sigreturn and uretprobe rewrite it)
- * always take the full path. A frame a direct dispatch leaves incomplete is
- * seen by no one but a sampling perf event of the task itself, or one
- * with ptrace access to it, which reads stale values for those registers.
+ * kind copy it to the child; exec, sigreturn and uretprobe rewrite it;
+ * exit and exit_group show it to a tracer at PTRACE_EVENT_EXIT) always take
+ * the full path. A frame a direct dispatch leaves incomplete is seen by no
+ * one but a sampling perf event of the task itself, or one with ptrace
+ * access to it, which reads stale values for those registers.
+ *
+ * Through the direct entry, the user RSP of the frame is the slot of the
+ * return address its caller pushed, 8 bytes below the RSP a SYSCALL
+ * instruction would leave. rt_sigreturn is told so. The calls that give
+ * the new task the stack the caller has (vfork, clone with CLONE_VFORK:
+ * the child's next call would overwrite the parent's return address) or
+ * another one (clone with a stack, clone3: the child would return through
+ * an address on it) are refused there with EINVAL, after their entry work
+ * (ptrace, seccomp and audit see them): a program makes them with SYSCALL.
  */
 
 #include <linux/context_tracking.h>
@@ -37,6 +47,7 @@
 #include <linux/init.h>
 #include <linux/percpu.h>
 #include <linux/processor.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/thread_info.h>
@@ -117,7 +128,7 @@ static int __init kml_syscall_init(void)
 {
 	static const unsigned int full_frame[] __initconst = {
 		__NR_rt_sigreturn, __NR_execve, __NR_execveat, __NR_fork,
-		__NR_vfork, __NR_clone, __NR_clone3,
+		__NR_vfork, __NR_clone, __NR_clone3, __NR_exit, __NR_exit_group,
 #ifdef __NR_uretprobe
 		__NR_uretprobe,
 #endif
@@ -189,10 +200,43 @@ __visible noinstr int kml_do_syscall(struct pt_regs *regs, int nr)
  * only the work on the way out of one kml_do_syscall() ran. Called and
  * returns with interrupts off.
  */
+/* Is this a call through the direct entry that it refuses? */
+static __always_inline bool kml_direct_refused(struct pt_regs *regs, int nr)
+{
+	switch (nr) {
+	case __NR_vfork:
+	case __NR_clone3:
+		return true;
+	case __NR_clone:	/* flags in RDI, the new stack in RSI */
+		return (regs->di & CLONE_VFORK) || regs->si;
+	}
+	return false;
+}
+
+/* The full path for a call through the direct entry that it refuses. */
+static __always_inline void kml_direct_refuse(struct pt_regs *regs, int nr)
+{
+	regs->ax = -EINVAL;
+	/* Entry work may change the number or the result, nothing more. */
+	(void)syscall_enter_from_user_mode(regs, nr);
+	syscall_exit_to_user_mode(regs);
+}
+
 __visible noinstr void kml_do_syscall_full(struct pt_regs *regs, int how)
 {
+	int nr = (int)regs->orig_ax;
+
 	if (how == KML_SYSCALL_FULL) {
-		do_syscall_64(regs, (int)regs->orig_ax);
+		if (regs->ip == (unsigned long)kml_direct_ret) {
+			if (unlikely(kml_direct_refused(regs, nr))) {
+				kml_direct_refuse(regs, nr);
+				return;
+			}
+			/* Its frame is above the return address. */
+			if (nr == __NR_rt_sigreturn)
+				regs->sp += sizeof(long);
+		}
+		do_syscall_64(regs, nr);
 		return;
 	}
 	instrumentation_begin();

@@ -45,6 +45,9 @@ struct task_struct;
 
 #ifdef CONFIG_KERNEL_MODE_LINUX
 
+/* Set while the current task of this CPU is a KML task (entry_64.S). */
+DECLARE_PER_CPU(u8, kml_on_cpu);
+
 /* Is current a KML task? Usable in noinstr code. */
 static __always_inline bool kml_current(void)
 {
@@ -85,6 +88,7 @@ extern const char kml_entry_debug[];
 extern const char kml_entry_machine_check[];
 extern const char kml_entry_syscall[];
 extern const char kml_syscall_direct[];
+extern const char kml_direct_ret[];
 
 /* arch/x86/kml/syscall.c, for kml_entry_syscall */
 int kml_do_syscall(struct pt_regs *regs, int nr);
@@ -102,18 +106,22 @@ static __always_inline void kml_switch_to(struct task_struct *prev,
 
 void kml_start_thread(struct pt_regs *regs);
 void kml_copy_thread(struct task_struct *p, bool kernel_thread);
+void kml_check_cpu(void);
 
 /*
  * arch_prctl() options a KML task may not use: its GS bases both hold the
- * kernel's (ARCH_SET_GS would break the next entry), and shadow stacks and
- * linear address masking apply to ring 3 only.
+ * kernel's (ARCH_SET_GS would break the next entry); shadow stacks, linear
+ * address masking and CPUID faulting (ARCH_SET_CPUID 0) apply to ring 3
+ * only, and would silently not work.
  */
-static inline bool kml_arch_prctl_refused(struct task_struct *t, int option)
+static inline bool kml_arch_prctl_refused(struct task_struct *t, int option,
+					  unsigned long arg2)
 {
 	return kml_task(t) &&
 	       (option == ARCH_SET_GS || option == ARCH_SHSTK_ENABLE ||
 		option == ARCH_ENABLE_TAGGED_ADDR ||
-		option == ARCH_FORCE_TAGGED_SVA);
+		option == ARCH_FORCE_TAGGED_SVA ||
+		(option == ARCH_SET_CPUID && !arg2));
 }
 
 /*
@@ -172,9 +180,14 @@ static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs)
 {
 }
 
-static inline bool kml_arch_prctl_refused(struct task_struct *t, int option)
+static inline bool kml_arch_prctl_refused(struct task_struct *t, int option,
+					  unsigned long arg2)
 {
 	return false;
+}
+
+static inline void kml_check_cpu(void)
+{
 }
 
 #endif /* CONFIG_KERNEL_MODE_LINUX */
