@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -285,6 +286,35 @@ TEST_F(policy, no_new_privs)
 {
 	expect_refused(_metadata, helper, "no_new_privs is set",
 		       run(helper, do_no_new_privs, NULL));
+}
+
+/*
+ * Share the fs_struct (root, working directory, umask) with a process of
+ * our own, which lives until we exit: the exec is LSM_UNSAFE_SHARE.
+ */
+static void do_share_fs(void)
+{
+	pid_t parent = getpid();
+	long p = syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, NULL, NULL, 0);
+
+	if (p < 0)
+		_exit(125);
+	if (p == 0) {
+		close(1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		for (;;)
+			pause();
+	}
+}
+
+TEST_F(policy, shared_fs_struct)
+{
+	expect_refused(_metadata, helper, "its fs_struct is shared with another process",
+		       run(helper, do_share_fs, NULL));
+	/* Not shared: ring 0 again. */
+	EXPECT_EQ((int)kml_trusted_cpl(), cpl_of(run(helper, NULL, NULL)));
 }
 
 TEST_F(policy, secure_exec_and_not_dumpable)
