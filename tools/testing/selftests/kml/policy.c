@@ -541,7 +541,9 @@ static int write_sysctl(const char *v)
 TEST_F(policy, sysctl_switch_and_proc_status)
 {
 	bool active = kml_active();
+	char was[2] = "1";
 	pid_t before, ord;
+	int fd;
 
 	if (kml_baseline()) {
 		EXPECT_EQ(-ENOENT, write_sysctl("1"));
@@ -551,6 +553,10 @@ TEST_F(policy, sysctl_switch_and_proc_status)
 		waitpid(before, NULL, 0);
 		return;
 	}
+	fd = open(SYSCTL, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, read(fd, was, 1));
+	close(fd);
 	run(helper, NULL, &before);
 	run(ORD "/kml_secure", NULL, &ord);
 	EXPECT_EQ(active, kml_status_kernel_mode(before));
@@ -564,8 +570,7 @@ TEST_F(policy, sysctl_switch_and_proc_status)
 	ASSERT_EQ(0, write_sysctl("1"));
 	EXPECT_EQ((int)kml_trusted_cpl(), cpl_of(run(helper, NULL, NULL)));
 	/* Leave the switch as the test found it. */
-	if (!active && !kml_cpu_flag("pti"))
-		write_sysctl("0");
+	write_sysctl(was);
 
 	kill(before, SIGKILL);
 	kill(ord, SIGKILL);
