@@ -9,7 +9,8 @@
  *   KML_EXPECT_CPL=N   overrides the privilege level the test expects
  *
  * KML refuses ring 0 (trusted programs run in user mode, and the kernel
- * log says why) while page table isolation is on: see kml_refusal().
+ * log says why) while the kernel is locked down, while page table
+ * isolation is on, or while kernel.kml.enabled = 0: see kml_refusal().
  *   KML_TRUSTED_DIR    the trusted directory (default /trusted)
  */
 #ifndef KML_SELFTEST_UTIL_H
@@ -89,6 +90,25 @@ static inline bool kml_cpu_flag(const char *flag)
 }
 
 /*
+ * Is the kernel locked down (integrity or confidentiality)? As
+ * /sys/kernel/security/lockdown says: "none" when securityfs is not
+ * mounted there.
+ */
+static inline bool kml_locked_down(void)
+{
+	char line[128] = "";
+	FILE *f;
+
+	f = fopen("/sys/kernel/security/lockdown", "r");
+	if (!f)
+		return false;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	return line[0] && !strstr(line, "[none]");
+}
+
+/*
  * Why the running kernel gives no program ring 0 (the text of its log
  * line), or NULL.
  */
@@ -97,6 +117,8 @@ static inline const char *kml_refusal(void)
 	char v = '1';
 	FILE *f;
 
+	if (kml_locked_down())
+		return "the kernel is locked down";
 	f = fopen("/proc/sys/kernel/kml/enabled", "r");
 	if (f) {
 		v = fgetc(f);

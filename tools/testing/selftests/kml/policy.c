@@ -5,8 +5,9 @@
  * breaks one rule and checks the refusal from the program's own view (its
  * CPL) and in the kernel log. Then what a trusted exec brings (AT_SECURE,
  * LD_PRELOAD ignored, not dumpable, no ptrace or memory access for
- * unprivileged processes) and the switches (sysctl kernel.kml.enabled,
- * KernelMode in /proc/PID/status).
+ * unprivileged processes, not even once the program has made itself
+ * dumpable again or changed its user) and the switches (sysctl
+ * kernel.kml.enabled, KernelMode in /proc/PID/status).
  *
  * The helper kml_secure prints "cpl=N secure=N dumpable=N value=ADDR".
  */
@@ -22,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +34,8 @@
 #define SYSCTL	"/proc/sys/kernel/kml/enabled"
 #define ORD	"/tmp/kml-policy"
 #define USER	1000
+#define NOBODY	65534
+#define SUID_DUMPABLE	"/proc/sys/fs/suid_dumpable"
 
 static char tdir[PATH_MAX / 4];		/* <trusted>/kml-policy */
 static char helper[PATH_MAX];		/* <tdir>/kml_secure */
@@ -55,10 +59,11 @@ static int copy_to(const char *name, const char *to, mode_t mode)
 typedef void (*prep_fn)(void);
 
 /*
- * Run @path (with --wait if @pid is given: then leave it running and
- * store its pid) after @prep in the child; return its first output line.
+ * Run @path with the option @opt if not NULL (and --wait if @pid is given:
+ * then leave it running and store its pid) after @prep in the child;
+ * return its first output line.
  */
-static char *run(const char *path, prep_fn prep, pid_t *pid)
+static char *run_opt(const char *path, prep_fn prep, pid_t *pid, const char *opt)
 {
 	static char out[256];
 	int fds[2], status;
@@ -74,7 +79,10 @@ static char *run(const char *path, prep_fn prep, pid_t *pid)
 		close(fds[0]);
 		if (prep)
 			prep();
-		execl(path, path, pid ? "--wait" : NULL, NULL);
+		if (opt)
+			execl(path, path, opt, pid ? "--wait" : NULL, NULL);
+		else
+			execl(path, path, pid ? "--wait" : NULL, NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -91,6 +99,11 @@ static char *run(const char *path, prep_fn prep, pid_t *pid)
 	else
 		waitpid(p, &status, 0);
 	return out;
+}
+
+static char *run(const char *path, prep_fn prep, pid_t *pid)
+{
+	return run_opt(path, prep, pid, NULL);
 }
 
 static int cpl_of(const char *out)
@@ -275,6 +288,35 @@ TEST_F(policy, no_new_privs)
 		       run(helper, do_no_new_privs, NULL));
 }
 
+/*
+ * Share the fs_struct (root, working directory, umask) with a process of
+ * our own, which lives until we exit: the exec is LSM_UNSAFE_SHARE.
+ */
+static void do_share_fs(void)
+{
+	pid_t parent = getpid();
+	long p = syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, NULL, NULL, 0);
+
+	if (p < 0)
+		_exit(125);
+	if (p == 0) {
+		close(1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		for (;;)
+			pause();
+	}
+}
+
+TEST_F(policy, shared_fs_struct)
+{
+	expect_refused(_metadata, helper, "its fs_struct is shared with another process",
+		       run(helper, do_share_fs, NULL));
+	/* Not shared: ring 0 again. */
+	EXPECT_EQ((int)kml_trusted_cpl(), cpl_of(run(helper, NULL, NULL)));
+}
+
 TEST_F(policy, secure_exec_and_not_dumpable)
 {
 	char *out = run(helper, NULL, NULL);
@@ -363,6 +405,114 @@ TEST_F(policy, unprivileged_cannot_trace_or_write)
 	EXPECT_EQ(kml_active() ? 0 : 7, unprivileged_access(helper));
 }
 
+static void become_nobody(void)
+{
+	if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+		_exit(126);
+}
+
+static const char *err_name(int err)
+{
+	return err ? strerror(err) : "worked";
+}
+
+/*
+ * Start @prog (with the option @opt, after @prep) and let a process of
+ * NOBODY try PTRACE_ATTACH, open("/proc/PID/mem", O_RDWR) and a
+ * process_vm_readv of it. Where @closed, each must fail: EPERM, EACCES,
+ * EPERM; else each must work.
+ */
+static void check_nobody_access(struct __test_metadata *_metadata,
+				const char *prog, prep_fn prep, const char *opt,
+				bool closed)
+{
+	static const char * const what[] = {
+		"PTRACE_ATTACH", "open(/proc/PID/mem, O_RDWR)", "process_vm_readv",
+	};
+	int fds[2], err[3] = { -1, -1, -1 }, i;
+	char *out, memfile[64];
+	void *addr = NULL;
+	pid_t target, p;
+
+	out = run_opt(prog, prep, &target, opt);
+	ASSERT_NE(NULL, strstr(out, "value=")) {
+		TH_LOG("%s %s printed \"%s\"", prog, opt ? opt : "", out);
+	}
+	ASSERT_EQ(1, sscanf(strstr(out, "value=") + 6, "%p", &addr));
+	ASSERT_EQ(0, pipe(fds));
+	p = fork();
+	if (p == 0) {
+		long v = 0;
+		struct iovec local = { &v, sizeof(v) }, remote = { addr, sizeof(v) };
+		int fd, e[3] = { 0, 0, 0 };
+
+		become_nobody();
+		if (ptrace(PTRACE_ATTACH, target, NULL, NULL))
+			e[0] = errno;
+		else
+			ptrace(PTRACE_DETACH, target, NULL, NULL);
+		snprintf(memfile, sizeof(memfile), "/proc/%d/mem", target);
+		fd = open(memfile, O_RDWR);
+		if (fd < 0)
+			e[1] = errno;
+		else
+			close(fd);
+		errno = 0;
+		if (process_vm_readv(target, &local, 1, &remote, 1, 0) != sizeof(v))
+			e[2] = errno ? errno : EIO;
+		else if (v != 0x4b4d4c)
+			e[2] = EFAULT;
+		_exit(write(fds[1], e, sizeof(e)) == sizeof(e) ? 0 : 1);
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(err), read(fds[0], err, sizeof(err)));
+	close(fds[0]);
+	waitpid(p, NULL, 0);
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(closed ? (i == 1 ? EACCES : EPERM) : 0, err[i]) {
+			TH_LOG("%s %s, %s: expected %s, got %s", prog, opt ? opt : "",
+			       what[i], closed ? (i == 1 ? "EACCES" : "EPERM") : "it to work",
+			       err_name(err[i]));
+		}
+	}
+}
+
+/*
+ * A trusted program that makes itself dumpable again stays closed to its
+ * own user: its memory and registers are ring-0 code whatever its
+ * dumpable flag says. The same program in user mode is open.
+ */
+TEST_F(policy, dumpable_again_still_closed)
+{
+	check_nobody_access(_metadata, helper, become_nobody, "--dumpable", kml_active());
+	check_nobody_access(_metadata, ORD "/kml_secure", become_nobody, "--dumpable",
+			    false);
+}
+
+/*
+ * A trusted program started by root that gives up root while
+ * fs.suid_dumpable = 1 (which makes a process dumpable at the change of
+ * user) stays closed to the new user.
+ */
+TEST_F(policy, setuid_with_suid_dumpable_still_closed)
+{
+	char old[16] = "", opt[32];
+	int fd;
+
+	fd = open(SUID_DUMPABLE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, old, sizeof(old) - 1));
+	EXPECT_EQ(2, pwrite(fd, "1\n", 2, 0));
+	snprintf(opt, sizeof(opt), "--setuid=%d", NOBODY);
+	check_nobody_access(_metadata, helper, NULL, opt, kml_active());
+	check_nobody_access(_metadata, ORD "/kml_secure", NULL, opt, false);
+	EXPECT_LT(0, pwrite(fd, old, strlen(old), 0));
+	close(fd);
+}
+
 TEST_F(policy, root_can_trace)
 {
 	pid_t target;
@@ -391,7 +541,9 @@ static int write_sysctl(const char *v)
 TEST_F(policy, sysctl_switch_and_proc_status)
 {
 	bool active = kml_active();
+	char was[2] = "1";
 	pid_t before, ord;
+	int fd;
 
 	if (kml_baseline()) {
 		EXPECT_EQ(-ENOENT, write_sysctl("1"));
@@ -401,6 +553,10 @@ TEST_F(policy, sysctl_switch_and_proc_status)
 		waitpid(before, NULL, 0);
 		return;
 	}
+	fd = open(SYSCTL, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, read(fd, was, 1));
+	close(fd);
 	run(helper, NULL, &before);
 	run(ORD "/kml_secure", NULL, &ord);
 	EXPECT_EQ(active, kml_status_kernel_mode(before));
@@ -414,8 +570,7 @@ TEST_F(policy, sysctl_switch_and_proc_status)
 	ASSERT_EQ(0, write_sysctl("1"));
 	EXPECT_EQ((int)kml_trusted_cpl(), cpl_of(run(helper, NULL, NULL)));
 	/* Leave the switch as the test found it. */
-	if (!active && !kml_cpu_flag("pti"))
-		write_sysctl("0");
+	write_sysctl(was);
 
 	kill(before, SIGKILL);
 	kill(ord, SIGKILL);

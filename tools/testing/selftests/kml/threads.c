@@ -5,7 +5,8 @@
  * exit_group ends a process of 32 busy threads; wait4 reports the child's
  * resource usage (its ring-0 loop counted as user time); thread-local
  * storage through the FS base (arch_prctl, and the FSGSBASE instructions
- * where the CPU has them); futexes between threads; and a thread that
+ * where the CPU has them); CPUID faulting (ARCH_SET_CPUID) refused in
+ * ring 0, where it would not fault; futexes between threads; and a thread that
  * keeps its registers, privilege level and TLS while it is moved between
  * the two CPUs again and again. The same pthreads checks run in a
  * dynamically linked program (kml_threads_dyn).
@@ -289,6 +290,55 @@ TEST(arch_get_gs)
 
 	ASSERT_EQ(0, syscall(SYS_arch_prctl, ARCH_GET_GS, &base));
 	EXPECT_EQ(0, base);
+}
+
+/*
+ * ARCH_SET_CPUID, 0 asks for CPUID faulting, which the CPU applies at
+ * CPL > 0 only: a KML task would go on executing CPUID as if nothing had
+ * been said, so the kernel refuses it (EPERM). In user mode it works: the
+ * next CPUID raises SIGSEGV. ARCH_GET_CPUID says 1 (CPUID allowed) either
+ * way.
+ */
+TEST(arch_set_cpuid)
+{
+	unsigned int a = 0, b, c = 0, d;
+	pid_t pid;
+	long r;
+
+	ASSERT_EQ(1, syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
+	if (!kml_cpu_flag("cpuid_fault"))
+		SKIP(return, "no CPUID faulting (cpuid_fault in /proc/cpuinfo): always ENODEV");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		r = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0);
+		if (kml_expected_cpl() == 0)
+			_exit(r == -1 && errno == EPERM &&
+			      syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) == 1 ? 0 :
+			      r == 0 ? 10 : 11);
+		if (r)
+			_exit(12);
+		if (syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) != 0)
+			_exit(13);
+		asm volatile("cpuid" : "+a" (a), "=b" (b), "+c" (c), "=d" (d));
+		_exit(14);	/* CPUID did not fault */
+	}
+	r = child_status(pid);
+	if (kml_expected_cpl() == 0) {
+		EXPECT_EQ(0, r) {
+			TH_LOG("at CPL 0: expected ARCH_SET_CPUID, 0 to fail with EPERM; %s",
+			       r == 10 ? "it worked" : r == 11 ? "it failed otherwise" :
+			       "the child died");
+		}
+	} else {
+		EXPECT_EQ(1000 + SIGSEGV, r) {
+			TH_LOG("at CPL 3: expected CPUID to fault after ARCH_SET_CPUID 0; %s (%ld)",
+			       r == 12 ? "ARCH_SET_CPUID, 0 failed" :
+			       r == 13 ? "ARCH_GET_CPUID did not say 0 after it" :
+			       r == 14 ? "CPUID did not fault" : "the child ended otherwise", r);
+		}
+	}
 }
 
 static uint64_t fsbase_rd(void)
