@@ -12,6 +12,13 @@
  * Most calls here take the direct dispatch of syscall.c; the ones that
  * must fall back to the full path (seccomp, ptrace, a pending signal, a
  * restart, fork, exec, sigreturn) are tested through both entries.
+ *
+ * A caller may enter with DF or AC set in RFLAGS: the SYSCALL instruction
+ * clears them for the kernel (MSR_SYSCALL_MASK) and gives them back from
+ * R11. The direct entry is a function: the kernel must run with DF and AC
+ * clear (DF reverses its string copies, AC turns SMAP off), and the
+ * caller gets DF clear back, as from any function; AC is not given back
+ * either (the entry clears it, like the kernel's CLAC after a user copy).
  */
 #include <elf.h>
 #include <errno.h>
@@ -27,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/user.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -427,6 +435,192 @@ TEST(ptrace_syscall_stops)
 	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+#define FLAG_DF		0x400UL		/* X86_EFLAGS_DF */
+#define FLAG_AC		0x40000UL	/* X86_EFLAGS_AC */
+
+/*
+ * long flagged_call(unsigned long entry, unsigned long set,
+ *		     unsigned long *after, long nr, long a1, long a2, long a3):
+ * set the RFLAGS bits @set, make system call @nr (a4 = 0) by SYSCALL
+ * (entry 0) or through the direct entry at @entry, store RFLAGS as the
+ * call left them to *@after, clear DF and AC again, and return the result.
+ */
+static noinline __attribute__((naked)) long
+flagged_call(unsigned long entry, unsigned long set, unsigned long *after,
+	     long nr, long a1, long a2, long a3)
+{
+	asm("	pushq	%rbx\n"
+	    "	pushq	%r12\n"
+	    "	movq	%rdx, %rbx\n"			/* after */
+	    "	movq	%rdi, %r12\n"			/* entry */
+	    "	movq	%rsi, %r10\n"			/* set */
+	    "	movq	%rcx, %rax\n"			/* nr */
+	    "	movq	%r8, %rdi\n"			/* a1 */
+	    "	movq	%r9, %rsi\n"			/* a2 */
+	    "	movq	24(%rsp), %rdx\n"		/* a3 */
+	    "	pushfq\n"
+	    "	orq	%r10, (%rsp)\n"
+	    "	popfq\n"
+	    "	xorl	%r10d, %r10d\n"			/* a4 */
+	    "	testq	%r12, %r12\n"
+	    "	jz	1f\n"
+	    "	subq	$128, %rsp\n"
+	    "	call	*%r12\n"
+	    "	addq	$128, %rsp\n"
+	    "	jmp	2f\n"
+	    "1:	syscall\n"
+	    "2:	pushfq\n"
+	    "	popq	(%rbx)\n"
+	    "	cld\n"
+	    "	pushfq\n"
+	    "	andq	$~0x40000, (%rsp)\n"		/* AC */
+	    "	popfq\n"
+	    "	popq	%r12\n"
+	    "	popq	%rbx\n"
+	    "	ret\n");
+}
+
+/*
+ * A read-write page with PROT_NONE pages on both sides: a copy that runs
+ * backwards from its start (DF set in the kernel) faults at once instead
+ * of overwriting what lies below.
+ */
+static char *guarded_page(void)
+{
+	char *p = mmap(NULL, 3 * 4096, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p + 4096, 4096, PROT_READ | PROT_WRITE))
+		return NULL;
+	return p + 4096;
+}
+
+/* The first offset at which @a and @b differ, or -1. */
+static long first_difference(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return i;
+	return -1;
+}
+
+/*
+ * System calls that copy to and from user memory (pipe write and read,
+ * pread of a file, uname), each made with @flag set in RFLAGS by SYSCALL
+ * (@entry 0) or through the direct entry: the data must be exact, and the
+ * direct entry must return with DF and AC clear.
+ */
+static void flag_calls(struct __test_metadata *_metadata, unsigned long entry,
+		       unsigned long flag)
+{
+	const char *how = entry ? "the direct entry" : "SYSCALL";
+	const char *name = flag == FLAG_DF ? "DF" : "AC";
+	char *src = guarded_page(), *dst = guarded_page();
+	struct utsname want, *got = (struct utsname *)guarded_page();
+	char path[] = "/tmp/kml_flags_XXXXXX";
+	unsigned long after;
+	int fds[2], fd, i;
+	long r;
+
+	ASSERT_TRUE(src && dst && got);
+	for (i = 0; i < 4096; i++)
+		src[i] = (i * 31 + (i >> 8)) & 0xff;
+
+#define CHECK_AFTER(call)						\
+	do {								\
+		if (!entry)						\
+			break;						\
+		EXPECT_EQ(0UL, after & (FLAG_DF | FLAG_AC))		\
+		TH_LOG("%s through the direct entry with %s set: "	\
+		       "RFLAGS %#lx after it, expected DF and AC clear",\
+		       call, name, after);				\
+	} while (0)
+
+	/* No user copy: nothing in the kernel touches the flag. */
+	r = flagged_call(entry, flag, &after, SYS_getppid, 0, 0, 0);
+	EXPECT_EQ(getppid(), r) TH_LOG("getppid by %s with %s set", how, name);
+	CHECK_AFTER("getppid");
+
+	ASSERT_EQ(0, pipe(fds));
+	r = flagged_call(entry, flag, &after, SYS_write, fds[1], (long)src, 4096);
+	EXPECT_EQ(4096, r)
+	TH_LOG("write of 4096 bytes to a pipe by %s with %s set", how, name);
+	CHECK_AFTER("write");
+	memset(dst, 0, 4096);
+	r = flagged_call(entry, flag, &after, SYS_read, fds[0], (long)dst, 4096);
+	EXPECT_EQ(4096, r)
+	TH_LOG("read of 4096 bytes from a pipe by %s with %s set", how, name);
+	CHECK_AFTER("read");
+	EXPECT_EQ(-1, first_difference(src, dst, 4096))
+	TH_LOG("pipe data by %s with %s set: offset of the first wrong byte",
+	       how, name);
+	close(fds[0]);
+	close(fds[1]);
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	ASSERT_EQ(4096, write(fd, src, 4096));
+	memset(dst, 0, 4096);
+	r = flagged_call(entry, flag, &after, SYS_pread64, fd, (long)dst, 4096);
+	EXPECT_EQ(4096, r)
+	TH_LOG("pread of 4096 bytes of a file by %s with %s set", how, name);
+	CHECK_AFTER("pread64");
+	EXPECT_EQ(-1, first_difference(src, dst, 4096))
+	TH_LOG("pread data by %s with %s set: offset of the first wrong byte",
+	       how, name);
+	close(fd);
+
+	ASSERT_EQ(0, uname(&want));
+	memset(got, 0, sizeof(*got));
+	r = flagged_call(entry, flag, &after, SYS_uname, (long)got, 0, 0);
+	EXPECT_EQ(0, r) TH_LOG("uname by %s with %s set", how, name);
+	CHECK_AFTER("uname");
+	EXPECT_EQ(-1, first_difference((char *)&want, (char *)got, sizeof(want)))
+	TH_LOG("uname by %s with %s set: release \"%s\", expected \"%s\"",
+	       how, name, got->release, want.release);
+#undef CHECK_AFTER
+}
+
+/* DF set: the kernel's copies still run forwards; SYSCALL hands DF back. */
+TEST(df_set_syscall_instruction)
+{
+	flag_calls(_metadata, 0, FLAG_DF);
+}
+
+/* DF set: the direct entry clears it for the kernel and returns it clear. */
+TEST(df_set_direct_entry)
+{
+	if (!kml_syscall_entry()) {
+		ASSERT_NE(0U, kml_expected_cpl())
+		TH_LOG("a process in ring 0 must have the direct entry");
+		SKIP(return, "no direct entry: the process runs in ring 3");
+	}
+	flag_calls(_metadata, kml_syscall_entry(), FLAG_DF);
+}
+
+/*
+ * AC set (in ring 3 it turns on alignment checks, which the accesses of
+ * flagged_call() pass): the kernel runs with SMAP on whichever way.
+ */
+TEST(ac_set_syscall_instruction)
+{
+	flag_calls(_metadata, 0, FLAG_AC);
+}
+
+/* AC set: the direct entry clears it, and does not give it back. */
+TEST(ac_set_direct_entry)
+{
+	if (!kml_syscall_entry()) {
+		ASSERT_NE(0U, kml_expected_cpl())
+		TH_LOG("a process in ring 0 must have the direct entry");
+		SKIP(return, "no direct entry: the process runs in ring 3");
+	}
+	flag_calls(_metadata, kml_syscall_entry(), FLAG_AC);
 }
 
 TEST_HARNESS_MAIN
