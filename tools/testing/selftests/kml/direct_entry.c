@@ -406,12 +406,9 @@ TEST(ptrace_syscall_stops)
 	int status;
 	pid_t pid;
 
-	pid = fork();
+	pid = kml_fork_traced();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
-			_exit(1);
-		raise(SIGSTOP);
 		kml_syscall0(SYS_getppid);
 		_exit(0);
 	}

@@ -469,14 +469,10 @@ static void exit_event_regs(struct __test_metadata *_metadata, long nr,
 	int status, i;
 	pid_t pid;
 
-	pid = fork();
+	pid = kml_fork_traced();
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
-			_exit(1);
-		raise(SIGSTOP);
+	if (pid == 0)
 		exit_with_regs(nr, 23, entry);
-	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
 	ASSERT_EQ(0, ptrace(PTRACE_SETOPTIONS, pid, NULL, PTRACE_O_TRACEEXIT));

@@ -16,6 +16,8 @@
 #ifndef KML_SELFTEST_UTIL_H
 #define KML_SELFTEST_UTIL_H
 
+#include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/klog.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -223,6 +226,35 @@ static inline int kml_status_kernel_mode(pid_t pid)
 			break;
 	fclose(f);
 	return v;
+}
+
+/* Write @value to the file @path (a sysctl): 0 or -errno. */
+static inline int kml_write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, value, strlen(value)) == (ssize_t)strlen(value) ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * fork() a child that the caller traces: in the child, it returns (0) once
+ * the tracer has seen it stop with SIGSTOP and let it go on; in the caller,
+ * as fork(). A child that cannot be traced exits with 1.
+ */
+static inline pid_t kml_fork_traced(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(1);
+		raise(SIGSTOP);
+	}
+	return pid;
 }
 
 /* Does the kernel log hold @text? */

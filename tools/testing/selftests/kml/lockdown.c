@@ -75,17 +75,6 @@ static void run_trusted(const char *prog, int *cpl, int *kernel_mode)
 	waitpid(pid, NULL, 0);
 }
 
-static int write_sysctl(const char *v)
-{
-	int fd = open(SYSCTL, O_WRONLY), r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, v, strlen(v)) == (ssize_t)strlen(v) ? 0 : -errno;
-	close(fd);
-	return r;
-}
-
 TEST(trusted_programs_run_in_user_mode)
 {
 	char trusted[PATH_MAX], ordinary[PATH_MAX], line[PATH_MAX + 128];
@@ -118,7 +107,7 @@ TEST(trusted_programs_run_in_user_mode)
 	}
 
 	/* The switch does not override lockdown, whether it takes the write or not. */
-	r = write_sysctl("1");
+	r = kml_write_file(SYSCTL, "1");
 	TH_LOG("writing 1 to %s: %s", SYSCTL, r ? strerror(-r) : "accepted");
 	run_trusted(trusted, &cpl, &km);
 	EXPECT_EQ(3, cpl) {

@@ -527,17 +527,6 @@ TEST_F(policy, root_can_trace)
 	waitpid(target, NULL, 0);
 }
 
-static int write_sysctl(const char *v)
-{
-	int fd = open(SYSCTL, O_WRONLY), r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, v, strlen(v)) == (ssize_t)strlen(v) ? 0 : -errno;
-	close(fd);
-	return r;
-}
-
 TEST_F(policy, sysctl_switch_and_proc_status)
 {
 	bool active = kml_active();
@@ -546,7 +535,7 @@ TEST_F(policy, sysctl_switch_and_proc_status)
 	int fd;
 
 	if (kml_baseline()) {
-		EXPECT_EQ(-ENOENT, write_sysctl("1"));
+		EXPECT_EQ(-ENOENT, kml_write_file(SYSCTL, "1"));
 		run(helper, NULL, &before);
 		EXPECT_EQ(-1, kml_status_kernel_mode(before));	/* no such line */
 		kill(before, SIGKILL);
@@ -562,15 +551,15 @@ TEST_F(policy, sysctl_switch_and_proc_status)
 	EXPECT_EQ(active, kml_status_kernel_mode(before));
 	EXPECT_EQ(0, kml_status_kernel_mode(ord));
 
-	ASSERT_EQ(0, write_sysctl("0"));
+	ASSERT_EQ(0, kml_write_file(SYSCTL, "0"));
 	expect_refused(_metadata, helper, "KML is disabled (kernel.kml.enabled = 0)",
 		       run(helper, NULL, NULL));
 	/* A process already in ring 0 stays there. */
 	EXPECT_EQ(active, kml_status_kernel_mode(before));
-	ASSERT_EQ(0, write_sysctl("1"));
+	ASSERT_EQ(0, kml_write_file(SYSCTL, "1"));
 	EXPECT_EQ((int)kml_trusted_cpl(), cpl_of(run(helper, NULL, NULL)));
 	/* Leave the switch as the test found it. */
-	write_sysctl(was);
+	kml_write_file(SYSCTL, was);
 
 	kill(before, SIGKILL);
 	kill(ord, SIGKILL);
@@ -581,7 +570,7 @@ TEST_F(policy, sysctl_switch_and_proc_status)
 static void do_sysctl_as_user(void)
 {
 	become_user();
-	_exit(write_sysctl("0") == (kml_baseline() ? -ENOENT : -EACCES) ? 0 : 1);
+	_exit(kml_write_file(SYSCTL, "0") == (kml_baseline() ? -ENOENT : -EACCES) ? 0 : 1);
 }
 
 TEST_F(policy, sysctl_refused_to_unprivileged)

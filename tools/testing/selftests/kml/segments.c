@@ -72,14 +72,10 @@ TEST(ptrace_getregs)
 	int status;
 	pid_t pid;
 
-	pid = fork();
+	pid = kml_fork_traced();
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
-			_exit(1);
-		raise(SIGSTOP);
+	if (pid == 0)
 		_exit(kml_cpl() == kml_expected_cpl() ? 0 : 2);
-	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFSTOPPED(status));
 	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
