@@ -563,7 +563,9 @@ void kml_start_thread(struct pt_regs *regs)
 		kml_set_current(kml);
 }
 
-/*
+/**
+ * kml_nmi_enter - an NMI, #DB or #MC handler starts: move the KML IST down
+ *
  * NMI, #DB and #MC run on IST stacks of their own, and may interrupt code
  * that runs on the KML IST stack: the KML stub, or the ordinary entry code
  * before it moves to the task stack. An exception their handlers take
@@ -571,8 +573,8 @@ void kml_start_thread(struct pt_regs *regs)
  * WARN) goes to the KML IST stack too while the KML IDT is loaded. Move
  * the KML IST entry down while such a handler runs, as SEV-ES does for
  * #VC, so that the nested exception's frame lands below the interrupted
- * one. __nmi_enter() and __nmi_exit() call these (arch_nmi_enter()), with
- * nothing before them that can fault.
+ * one. __nmi_enter() calls this (arch_nmi_enter()), with nothing before it
+ * that can fault; handlers nest, each moving the entry further down.
  */
 noinstr void kml_nmi_enter(void)
 {
@@ -580,6 +582,12 @@ noinstr void kml_nmi_enter(void)
 		this_cpu_sub(cpu_tss_rw.x86_tss.ist[KML_IST_INDEX], KML_IST_NEST);
 }
 
+/**
+ * kml_nmi_exit - an NMI, #DB or #MC handler ends: move the KML IST back
+ *
+ * Called by __nmi_exit() (arch_nmi_exit()), in the reverse order of
+ * kml_nmi_enter().
+ */
 noinstr void kml_nmi_exit(void)
 {
 	if (cpu_feature_enabled(X86_FEATURE_KML))

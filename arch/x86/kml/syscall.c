@@ -190,16 +190,6 @@ __visible noinstr int kml_do_syscall(struct pt_regs *regs, int nr)
 	return KML_SYSCALL_DONE;
 }
 
-/**
- * kml_do_syscall_full - the full path for a system call of a KML task
- * @regs: the task's pt_regs, complete
- * @how: KML_SYSCALL_FULL or KML_SYSCALL_EXIT_WORK, from kml_do_syscall()
- *	 or from the entry code
- *
- * Runs the system call in @regs->orig_ax as entry_SYSCALL_64 does, or
- * only the work on the way out of one kml_do_syscall() ran. Called and
- * returns with interrupts off.
- */
 /* Is this a call through the direct entry that it refuses? */
 static __always_inline bool kml_direct_refused(struct pt_regs *regs, int nr)
 {
@@ -222,6 +212,16 @@ static __always_inline void kml_direct_refuse(struct pt_regs *regs, int nr)
 	syscall_exit_to_user_mode(regs);
 }
 
+/**
+ * kml_do_syscall_full - the full path for a system call of a KML task
+ * @regs: the task's pt_regs, complete
+ * @how: KML_SYSCALL_FULL or KML_SYSCALL_EXIT_WORK, from kml_do_syscall()
+ *	 or from the entry code
+ *
+ * Runs the system call in @regs->orig_ax as entry_SYSCALL_64 does, or
+ * only the work on the way out of one kml_do_syscall() ran. Called and
+ * returns with interrupts off.
+ */
 __visible noinstr void kml_do_syscall_full(struct pt_regs *regs, int how)
 {
 	int nr = (int)regs->orig_ax;
