@@ -257,12 +257,14 @@ SYM_CODE_END(kml_bad_kernel_stack)
 
 /*
  * #DB and #MC keep their own IST stacks: hand a KML user frame over in the
- * user view, anything else as it is. Here a frame is KML user code only
- * if its RIP is in the user half: these vectors also hit the instructions
- * of the system call entries and exits that run kernel text on the user
- * stack, around their SWAPGS. The ordinary paranoid entry takes those as
- * kernel frames and finds the right GS base itself, as for the same
+ * user view, anything else as it is. Unlike the other vectors, these
+ * also hit the instructions of the system call entries and exits that run
+ * kernel text on the user stack, around their SWAPGS: such a frame (RIP in
+ * the kernel text, RSP in the user half) is the kernel's. The ordinary
+ * paranoid entry finds the right GS base itself, as for the same
  * instructions of entry_SYSCALL_64; the user path would SWAPGS once more.
+ * A RIP in the kernel half outside the kernel text with a user RSP is the
+ * program's (a single step into the vsyscall page).
  *
  * But a single-step trap at the direct entry (after a CALL with TF set)
  * steps over the whole system call, as over a SYSCALL instruction: TF
@@ -292,8 +294,16 @@ SYM_CODE_START(\name)
 	.endif
 	testb	$3, HW_CS(%rsp)
 	jnz	.Lgo_\@
-	testb	$0x80, 7(%rsp)			/* RIP in the kernel half */
+	testb	$0x80, 7(%rsp)			/* RIP in the user half: user */
+	jz	.Luser_\@
+	testb	$0x80, HW_SP+7(%rsp)		/* both in the kernel half */
 	jnz	.Lgo_\@
+	/* RSP in the user half: kernel text is an entry's edge, else user */
+	cmpq	$_stext, (%rsp)
+	jb	.Luser_\@
+	cmpq	$_etext, (%rsp)
+	jb	.Lgo_\@
+.Luser_\@:
 	KML_USER_VIEW 0
 .Lgo_\@:
 	ANNOTATE_RETPOLINE_SAFE

@@ -462,16 +462,15 @@ static struct kml_refusal *kml_check_exec(struct linux_binprm *bprm,
  * and exec_update_lock. kml_start_thread() makes the mm non-dumpable in
  * any case.
  *
- * Nothing happens while KML cannot work on this kernel (the boot log said
- * why once).
+ * While KML cannot work on this kernel, an exec of a trusted program still
+ * logs why it runs in user mode; any other exec costs the cached lookup of
+ * the trusted directory (a spinlock) and path_is_under().
  */
 void kml_exec_prepare(struct linux_binprm *bprm, int elf_class)
 {
 	struct kml_refusal *why;
 	struct path dir;
 
-	if (kml_off)
-		return;
 	if (!kml_get_trusted_dir(&dir))
 		return;
 	if (!path_is_under(&bprm->file->f_path, &dir)) {
