@@ -339,8 +339,9 @@ SYM_CODE_END(kml_return_to_user)
  * can work (X86_FEATURE_KML), that entry tests kml_on_cpu once it has
  * executed SWAPGS, saved the user RSP in TSS.sp2 and switched to the task
  * stack, and a KML task's call continues at kml_entry_syscall; elsewhere
- * the test is not there at all. The program runs in ring 0: there is no
- * CR3 to switch (KML is off with PTI), and the per-entry speculation
+ * the test is not there at all. The program runs in ring 0 on the kernel
+ * page tables, even with page table isolation on (SWITCH_TO_KERNEL_CR3
+ * finds the kernel CR3 and writes nothing), and the per-entry speculation
  * mitigations (register clearing included) are skipped, because the
  * program is trusted. SWAPGS is kept (see "GS" above).
  *

@@ -10,6 +10,9 @@
 #ifndef _ASM_X86_KML_H
 #define _ASM_X86_KML_H
 
+/* The mode trusted executables run in, for the log (kernel/kml.c). */
+#define KML_MODE_NAME	"ring 0"
+
 /* The TSS slot of the per-CPU KML entry stack; slots 0-4 are taken. */
 #define KML_IST_INDEX	5
 

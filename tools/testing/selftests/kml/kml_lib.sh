@@ -10,8 +10,7 @@ kml_expected_cpl()
 	if [ -n "$KML_EXPECT_CPL" ]; then
 		echo "$KML_EXPECT_CPL"
 	elif [ "$KML_MODE" != trusted ] || [ "$KML_BASELINE" = 1 ] ||
-	     [ "$(cat /proc/sys/kernel/kml/enabled 2>/dev/null)" = 0 ] ||
-	     grep -m1 '^flags' /proc/cpuinfo | grep -qw pti; then
+	     [ "$(cat /proc/sys/kernel/kml/enabled 2>/dev/null)" = 0 ]; then
 		echo 3
 	else
 		echo 0

@@ -9,8 +9,8 @@
  *   KML_EXPECT_CPL=N   overrides the privilege level the test expects
  *
  * KML refuses ring 0 (trusted programs run in user mode, and the kernel
- * log says why) while the kernel is locked down, while page table
- * isolation is on, or while kernel.kml.enabled = 0: see kml_refusal().
+ * log says why) while the kernel is locked down, or while
+ * kernel.kml.enabled = 0: see kml_refusal().
  *   KML_TRUSTED_DIR    the trusted directory (default /trusted)
  */
 #ifndef KML_SELFTEST_UTIL_H
@@ -129,8 +129,6 @@ static inline const char *kml_refusal(void)
 	}
 	if (v == '0')
 		return "KML is disabled (kernel.kml.enabled = 0)";
-	if (kml_cpu_flag("pti"))
-		return "page table isolation (PTI) is on";
 	return NULL;
 }
 
