@@ -5,7 +5,7 @@
 S := scripts/kml
 KML ?= y
 
-.PHONY: help deps need-deps tree export rebase bench kernel selftests initramfs run test check \
+.PHONY: help deps need-deps tree export rebase bench soak kernel selftests initramfs run test check \
 	deb deb-check docs check-commits clean
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make kernel     build the KML bzImage (KML=n: the vanilla baseline)"
 	@echo "make selftests  build and install the KML kselftests into build/kselftest"
 	@echo "make bench      system call costs: KML modes vs ordinary vs baseline (table, JSON, PNG)"
+	@echo "make soak       stress-ng, trinity and fault injection, KML vs baseline (SOAK_MINUTES=, SOAK_CPU=)"
 	@echo "make check      checkpatch on patches/ and on KML's own files"
 	@echo "make docs       build the x86 documentation with Sphinx, check kml.rst and kernel-doc"
 	@echo "make check-commits  every KML commit of build/linux builds (the files it touches)"
@@ -64,6 +65,9 @@ test: need-deps
 
 bench: need-deps
 	@$(S)/bench
+
+soak: need-deps
+	@SOAK_MINUTES="$(SOAK_MINUTES)" SOAK_CPU="$(SOAK_CPU)" $(S)/soak
 
 check: tree
 	@$(S)/check
