@@ -5,12 +5,13 @@
 S := scripts/kml
 KML ?= y
 
-.PHONY: help deps need-deps tree export rebase bench soak kernel selftests initramfs run test check \
+.PHONY: help deps need-deps tree export rebase bench soak kernel selftests initramfs run test test-ibt check \
 	deb deb-check docs check-commits clean
 
 help:
 	@echo "make run        build the KML kernel, boot it in QEMU, show the demonstration"
 	@echo "make test       kselftests in QEMU on the KML kernel and the vanilla baseline"
+	@echo "make test-ibt   KML under kernel IBT: boot in Bochs (CET), ring 0 without #CP"
 	@echo "make deps       install the Debian packages and fetch the pinned upstream source"
 	@echo "make tree       assemble build/linux: upstream tag + KML commits"
 	@echo "make export     write edits made in build/linux back into this repository"
@@ -62,6 +63,9 @@ run: need-deps
 
 test: need-deps
 	@$(S)/test
+
+test-ibt: need-deps
+	@$(S)/test-ibt
 
 bench: need-deps
 	@$(S)/bench

@@ -15,7 +15,8 @@
  *  - while it is current: both GS bases hold this CPU's kernel base (the
  *    entries and exits still execute SWAPGS, so the kernel survives a
  *    program that changes its own), the CPU runs on the KML IDT, whose
- *    gates never push a frame onto the user stack (see entry_64.S), and
+ *    gates never push a frame onto the user stack (see entry_64.S),
+ *    supervisor IBT enforcement is off (kml_load_cpu_state()), and
  *    kml_on_cpu is set, which entry_SYSCALL_64 and the return to user mode
  *    test (an ALTERNATIVE on X86_FEATURE_KML: no test on a kernel where
  *    KML cannot work).
@@ -39,6 +40,7 @@
 #include <linux/set_memory.h>
 
 #include <asm/desc.h>
+#include <asm/ibt.h>
 #include <asm/kml.h>
 #include <asm/msr.h>
 #include <asm/traps.h>
@@ -73,7 +75,6 @@ static struct desc_ptr kml_idt_descr __ro_after_init;
 static KML_REFUSAL(kml_no_init, "KML could not set up its entry code");
 static KML_REFUSAL(kml_no_fred, "FRED is on");
 static KML_REFUSAL(kml_no_xenpv, "this is a Xen PV guest");
-static KML_REFUSAL(kml_no_ibt, "kernel IBT is on");
 static KML_REFUSAL(kml_no_32bit, "not a 64-bit executable");
 
 /* Why KML cannot work on this kernel, or NULL: set at boot. */
@@ -140,8 +141,6 @@ void __init kml_check_cpu(void)
 		kml_off = &kml_no_xenpv;
 	else if (cpu_feature_enabled(X86_FEATURE_FRED))
 		kml_off = &kml_no_fred;
-	else if (cpu_feature_enabled(X86_FEATURE_IBT))
-		kml_off = &kml_no_ibt;
 	else
 		setup_force_cpu_cap(X86_FEATURE_KML);
 }
@@ -213,17 +212,36 @@ void arch_kml_mm_enable(struct mm_struct *mm)
 }
 
 /*
- * The per-CPU state for a KML task (@kml) or any other: the IDT, and the
- * flag the entry code tests.
+ * Supervisor IBT (CET_ENDBR_EN in MSR_IA32_S_CET) is off while a KML task
+ * is current: a trusted program runs in ring 0, where the CPU would
+ * demand an ENDBR64 at the target of each of its indirect branches, and
+ * compilers emit none unless asked to (-fcf-protection). kml_s_cet holds
+ * this CPU's MSR_IA32_S_CET as the kernel had set it when the CPU switched
+ * to a KML task; switching away gives its CET_ENDBR_EN back. Only that
+ * bit changes, and only where the kernel runs with IBT (X86_FEATURE_IBT:
+ * not with ibt=off, nor after a failed IBT selftest).
+ */
+static DEFINE_PER_CPU(u64, kml_s_cet);
+
+/*
+ * The per-CPU state for a KML task (@kml) or any other: the IDT, the flag
+ * the entry code tests, and IBT enforcement. Called with interrupts off.
+ * The KML IDT's stubs start with ENDBR64, so either order would do for
+ * them; IBT goes off before the KML IDT is loaded and on after the
+ * ordinary one is, so that enforcement is never on with the KML IDT.
  */
 static void kml_load_cpu_state(bool kml)
 {
 	if (kml) {
+		if (cpu_feature_enabled(X86_FEATURE_IBT))
+			this_cpu_write(kml_s_cet, ibt_save(true));
 		load_idt(&kml_idt_descr);
 		this_cpu_write(kml_on_cpu, 1);
 	} else {
 		this_cpu_write(kml_on_cpu, 0);
 		load_current_idt();
+		if (cpu_feature_enabled(X86_FEATURE_IBT))
+			ibt_restore(this_cpu_read(kml_s_cet));
 	}
 }
 
