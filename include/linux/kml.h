@@ -36,7 +36,7 @@ struct kml_refusal {
 #define KML_REFUSAL(name, text)						\
 	struct kml_refusal name = {					\
 		.why = text,						\
-		.rs = RATELIMIT_STATE_INIT(name.rs, 5 * HZ, 10),	\
+		.rs = RATELIMIT_STATE_INIT(kml_refusal_rs, 5 * HZ, 10),	\
 	}
 
 #ifdef CONFIG_KERNEL_MODE_LINUX
