@@ -172,7 +172,14 @@ off:
 }
 early_initcall(kml_init);
 
-/* See include/linux/kml.h. */
+/**
+ * arch_kml_exec_refusal - can this kernel run the executable in ring 0?
+ * @elf_class: the ELF class of the executable
+ *
+ * Return: why KML cannot work on this CPU or kernel (set at boot), or
+ * cannot run an executable of this class (only 64-bit ones run in ring
+ * 0); NULL when it can.
+ */
 struct kml_refusal *arch_kml_exec_refusal(int elf_class)
 {
 	if (kml_off)
@@ -182,9 +189,12 @@ struct kml_refusal *arch_kml_exec_refusal(int elf_class)
 	return NULL;
 }
 
-/*
- * Make @mm a KML mm: its user half supervisor-only at the top level, now
- * and for every top-level entry made later (kml_top_table_flags()).
+/**
+ * arch_kml_mm_enable - make the new mm of a trusted exec a KML mm
+ * @mm: the mm, not yet installed by begin_new_exec()
+ *
+ * Its user half becomes supervisor-only at the top level, now and for
+ * every top-level entry made later (kml_top_table_flags()).
  *
  * With page table isolation on, mm->pgd is the kernel copy of the top
  * level, the one a KML task runs on, and __pti_set_user_pgtbl() gave each

@@ -224,6 +224,8 @@ TEST(meltdown_says_pti)
 	fclose(f);
 	line[strcspn(line, "\n")] = '\0';
 	TH_LOG("meltdown: %s", line);
+	if (strstr(line, "Not affected"))
+		SKIP(return, "the CPU is not affected by Meltdown (PTI forced on)");
 	ASSERT_NE(NULL, strstr(line, "Mitigation: PTI"));
 }
 
