@@ -66,10 +66,17 @@ static __always_inline bool kml_task(struct task_struct *t)
 	return read_ti_thread_flags(task_thread_info(t)) & _TIF_KML;
 }
 
-/* Does @mm belong to a KML process (user half supervisor-only)? */
+/*
+ * Does @mm belong to a KML process (user half supervisor-only)? Never on
+ * IA-32 yet, whose mm_context_t has no flags.
+ */
 static inline bool mm_is_kml(struct mm_struct *mm)
 {
+#ifdef CONFIG_X86_64
 	return mm && test_bit(MM_CONTEXT_KML, &mm->context.flags);
+#else
+	return false;
+#endif
 }
 
 void kml_copy_thread(struct task_struct *p, bool kernel_thread);
