@@ -115,13 +115,15 @@ static inline bool kml_locked_down(void)
  * Why KML cannot work on the running kernel at all, as its boot line
  * "kml: unavailable: <why>" says (IA-32 for now, a CPU without a local
  * APIC, PTI on IA-32, FRED, Xen PV), or NULL. The reason points into a
- * static buffer.
+ * static buffer. It reads the whole kernel log: not for loops or signal
+ * handlers.
  */
 static inline const char *kml_boot_refusal(void)
 {
 	static char why[128];
 	const char *key = "kml: unavailable: ";
 	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	bool found;
 	char *buf, *p;
 	int n;
 
@@ -133,13 +135,14 @@ static inline const char *kml_boot_refusal(void)
 	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
 	buf[n > 0 ? n : 0] = '\0';
 	p = strstr(buf, key);
-	if (p) {
+	found = p;
+	if (found) {
 		p += strlen(key);
 		n = strcspn(p, "\n");
 		snprintf(why, sizeof(why), "%.*s", n, p);
 	}
 	free(buf);
-	return p ? why : NULL;
+	return found ? why : NULL;
 }
 
 /*
@@ -160,7 +163,7 @@ static inline const char *kml_refusal(void)
 	}
 	if (v == '0')
 		return "KML is disabled (kernel.kml.enabled = 0)";
-	return kml_boot_refusal();
+	return NULL;
 }
 
 /* The privilege level a program in the trusted directory should have. */
