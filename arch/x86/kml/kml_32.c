@@ -22,6 +22,7 @@
 #define pr_fmt(fmt) "kml: " fmt
 
 #include <linux/cpufeature.h>
+#include <linux/hardirq.h>
 #include <linux/init.h>
 #include <linux/kml.h>
 #include <linux/sched.h>
