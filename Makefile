@@ -16,7 +16,8 @@ help:
 	@echo "make tree       assemble build/linux: upstream tag + KML commits"
 	@echo "make export     write edits made in build/linux back into this repository"
 	@echo "make rebase UPSTREAM=<version>  move the fork onto another linux-source-6.12"
-	@echo "make kernel     build the KML bzImage (KML=n: the vanilla baseline)"
+	@echo "make kernel     build the KML bzImage (KML=n: the vanilla baseline;"
+	@echo "                ARCH=i386: the 32-bit ones, PAE and not, PAE=y|n for one)"
 	@echo "make selftests  build and install the KML kselftests into build/kselftest"
 	@echo "make bench      system call costs: KML modes vs ordinary vs baseline (table, JSON, PNG)"
 	@echo "make soak       stress-ng, trinity and fault injection, KML vs baseline (SOAK_MINUTES=, SOAK_CPU=)"
@@ -43,8 +44,16 @@ export:
 rebase: need-deps
 	@$(S)/rebase "$(UPSTREAM)"
 
+# ARCH=i386: the 32-bit kernels, PAE and 2-level paging (PAE=y or PAE=n
+# for one of them).
+I386_PAE := $(if $(PAE),$(PAE),y n)
+
 kernel: tree
-ifeq ($(KML),n)
+ifeq ($(ARCH),i386)
+	@for p in $(I386_PAE); do \
+		$(S)/build-kernel $(if $(filter n,$(KML)),--vanilla) --arch i386 --pae $$p || exit; \
+	done
+else ifeq ($(KML),n)
 	@$(S)/build-kernel --vanilla
 else
 	@$(S)/build-kernel

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel Mode Linux (KML), x86-64: what the rest of the kernel sees of it.
+ * Kernel Mode Linux (KML), x86: what the rest of the kernel sees of it.
  *
- * A KML task runs its user code with the kernel code segment in CS, on its
- * own user stack, with both GS bases holding this CPU's kernel base. Its
- * pt_regs always show the user view (__USER_CS, __USER_DS): the entry code
- * rewrites the hardware frame on the way in and back on the way out.
+ * x86-64: a KML task runs its user code with the kernel code segment in
+ * CS, on its own user stack, with both GS bases holding this CPU's kernel
+ * base. Its pt_regs always show the user view (__USER_CS, __USER_DS): the
+ * entry code rewrites the hardware frame on the way in and back on the way
+ * out.
+ *
+ * IA-32: the trust rules, the switches and the state a KML task would
+ * carry (TIF_KML, MM_CONTEXT_KML) are built, but no task runs in ring 0
+ * yet: arch/x86/kml/kml_32.c refuses every trusted executable with a
+ * reason, and the executable runs in user mode.
  */
 #ifndef _ASM_X86_KML_H
 #define _ASM_X86_KML_H
@@ -13,6 +19,7 @@
 /* The mode trusted executables run in, for the log (kernel/kml.c). */
 #define KML_MODE_NAME	"ring 0"
 
+#ifdef CONFIG_X86_64
 /* The TSS slot of the per-CPU KML entry stack; slots 0-4 are taken. */
 #define KML_IST_INDEX	5
 
@@ -32,13 +39,13 @@
 
 /* X86_PF_USER, for the entry code (asm/trap_pf.h has it as an enum). */
 #define KML_PF_USER	4
+#endif /* CONFIG_X86_64 */
 
 #ifndef __ASSEMBLY__
 
 #include <linux/types.h>
 #include <linux/thread_info.h>
 #include <linux/mm_types.h>
-#include <asm/pgtable_64_types.h>
 #include <asm/pgtable_types.h>
 #include <asm/ptrace.h>
 #include <asm/segment.h>
@@ -47,9 +54,6 @@
 struct task_struct;
 
 #ifdef CONFIG_KERNEL_MODE_LINUX
-
-/* Set while the current task of this CPU is a KML task (entry_64.S). */
-DECLARE_PER_CPU(u8, kml_on_cpu);
 
 /* Is current a KML task? Usable in noinstr code. */
 static __always_inline bool kml_current(void)
@@ -62,11 +66,48 @@ static __always_inline bool kml_task(struct task_struct *t)
 	return read_ti_thread_flags(task_thread_info(t)) & _TIF_KML;
 }
 
-/* Does @mm belong to a KML process (user half supervisor-only)? */
+/*
+ * Does @mm belong to a KML process (user half supervisor-only)? Never on
+ * IA-32 yet, whose mm_context_t has no flags.
+ */
 static inline bool mm_is_kml(struct mm_struct *mm)
 {
+#ifdef CONFIG_X86_64
 	return mm && test_bit(MM_CONTEXT_KML, &mm->context.flags);
+#else
+	return false;
+#endif
 }
+
+void kml_copy_thread(struct task_struct *p, bool kernel_thread);
+
+#else /* !CONFIG_KERNEL_MODE_LINUX */
+
+static __always_inline bool kml_current(void)
+{
+	return false;
+}
+
+static __always_inline bool kml_task(struct task_struct *t)
+{
+	return false;
+}
+
+static inline bool mm_is_kml(struct mm_struct *mm)
+{
+	return false;
+}
+
+static inline void kml_copy_thread(struct task_struct *p, bool kernel_thread)
+{
+}
+
+#endif /* CONFIG_KERNEL_MODE_LINUX */
+
+#if defined(CONFIG_KERNEL_MODE_LINUX) && defined(CONFIG_X86_64)
+
+/* Set while the current task of this CPU is a KML task (entry_64.S). */
+DECLARE_PER_CPU(u8, kml_on_cpu);
 
 /*
  * The flags of a new top-level page-table entry of @mm. A KML mm's user
@@ -108,7 +149,6 @@ static __always_inline void kml_switch_to(struct task_struct *prev,
 }
 
 void kml_start_thread(struct pt_regs *regs);
-void kml_copy_thread(struct task_struct *p, bool kernel_thread);
 void kml_check_cpu(void);
 
 /*
@@ -139,22 +179,7 @@ static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs)
 	}
 }
 
-#else /* !CONFIG_KERNEL_MODE_LINUX */
-
-static __always_inline bool kml_current(void)
-{
-	return false;
-}
-
-static __always_inline bool kml_task(struct task_struct *t)
-{
-	return false;
-}
-
-static inline bool mm_is_kml(struct mm_struct *mm)
-{
-	return false;
-}
+#else /* !(CONFIG_KERNEL_MODE_LINUX && CONFIG_X86_64) */
 
 static inline pgdval_t kml_top_table_flags(struct mm_struct *mm)
 {
@@ -175,10 +200,6 @@ static inline void kml_start_thread(struct pt_regs *regs)
 {
 }
 
-static inline void kml_copy_thread(struct task_struct *p, bool kernel_thread)
-{
-}
-
 static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs)
 {
 }
@@ -193,7 +214,7 @@ static inline void kml_check_cpu(void)
 {
 }
 
-#endif /* CONFIG_KERNEL_MODE_LINUX */
+#endif /* CONFIG_KERNEL_MODE_LINUX && CONFIG_X86_64 */
 
 #endif /* !__ASSEMBLY__ */
 

@@ -112,6 +112,40 @@ static inline bool kml_locked_down(void)
 }
 
 /*
+ * Why KML cannot work on the running kernel at all, as its boot line
+ * "kml: unavailable: <why>" says (IA-32 for now, a CPU without a local
+ * APIC, PTI on IA-32, FRED, Xen PV), or NULL. The reason points into a
+ * static buffer. It reads the whole kernel log: not for loops or signal
+ * handlers.
+ */
+static inline const char *kml_boot_refusal(void)
+{
+	static char why[128];
+	const char *key = "kml: unavailable: ";
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	bool found;
+	char *buf, *p;
+	int n;
+
+	if (size <= 0)
+		return NULL;
+	buf = malloc(size + 1);
+	if (!buf)
+		return NULL;
+	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
+	buf[n > 0 ? n : 0] = '\0';
+	p = strstr(buf, key);
+	found = p;
+	if (found) {
+		p += strlen(key);
+		n = strcspn(p, "\n");
+		snprintf(why, sizeof(why), "%.*s", n, p);
+	}
+	free(buf);
+	return found ? why : NULL;
+}
+
+/*
  * Why the running kernel gives no program ring 0 (the text of its log
  * line), or NULL.
  */

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel Mode Linux on a 32-bit (IA-32) kernel: the basics a trusted
+ * 32-bit program relies on, from the trusted directory and from an
+ * ordinary one. The privilege level each run should have: ring 0 from
+ * the trusted directory unless the kernel refuses it (and logs why), ring
+ * 3 anywhere else and on the baseline; see expected_cpl().
+ *
+ * cpl:          the CPU's CPL, KernelMode in /proc/self/status, and the
+ *               log line of a refusal agree with what is expected
+ * syscalls:     int $0x80 and the vDSO's __kernel_vsyscall (AT_SYSINFO,
+ *               as glibc calls it) give the results of the libc calls
+ * signals:      a handler runs at the program's CPL, sees its siginfo and
+ *               returns to intact registers; SIGSEGV on a PROT_NONE page
+ *               with the right si_addr, recovered with siglongjmp
+ * fork_exec:    a forked child and an exec'd copy run at the same CPL;
+ *               a copy-on-write stack write right after fork()
+ * stack_growth: deep recursion, large arrays touched top-down and
+ *               bottom-up, and an overflow past RLIMIT_STACK caught on
+ *               an alternate signal stack
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "kml_util.h"
+
+/*
+ * The CPL this run should have: as kml_expected_cpl(), and ring 3 from the
+ * trusted directory too while the kernel says at boot that KML is
+ * unavailable (for now always, on IA-32).
+ */
+static unsigned int expected_cpl(void)
+{
+	if (kml_trusted_run() && !getenv("KML_EXPECT_CPL") && kml_boot_refusal())
+		return 3;
+	return kml_expected_cpl();
+}
+
+/* Why this trusted run is in user mode: the reason its exec logged. */
+static const char *refusal(void)
+{
+	const char *why = kml_refusal();
+
+	return why ? why : kml_boot_refusal();
+}
+
+static long int80(long nr, long a1, long a2, long a3)
+{
+	long ret;
+
+	asm volatile("int $0x80"
+		     : "=a" (ret)
+		     : "a" (nr), "b" (a1), "c" (a2), "d" (a3)
+		     : "memory");
+	return ret;
+}
+
+/* A system call through AT_SYSINFO, the way glibc makes it (call *%gs:0x10). */
+static long vsyscall(void *entry, long nr, long a1, long a2, long a3)
+{
+	long ret;
+
+	asm volatile("call *%[entry]"
+		     : "=a" (ret)
+		     : [entry] "rm" (entry), "a" (nr), "b" (a1), "c" (a2), "d" (a3)
+		     : "memory");
+	return ret;
+}
+
+TEST(cpl)
+{
+	unsigned int want = expected_cpl(), got = kml_cpl();
+	int km = kml_status_kernel_mode(getpid());
+
+	TH_LOG("CPL %u, expected %u, KernelMode %d", got, want, km);
+	EXPECT_EQ(want, got);
+	/* The baseline has no KernelMode line. */
+	EXPECT_EQ(kml_baseline() ? -1 : got == 0, km);
+	if (kml_trusted_run() && !kml_baseline() && got == 3) {
+		const char *why = refusal();
+		char line[256];
+
+		ASSERT_TRUE(why);
+		snprintf(line, sizeof(line), "runs in user mode: %s", why);
+		TH_LOG("refused: %s", why);
+		EXPECT_TRUE(kml_log_has(line));
+	}
+}
+
+TEST(syscalls)
+{
+	void *entry = (void *)getauxval(AT_SYSINFO);
+	char buf[8] = "";
+	int fds[2];
+
+	EXPECT_EQ(getppid(), int80(SYS_getppid, 0, 0, 0));
+	EXPECT_EQ(getpid(), int80(SYS_getpid, 0, 0, 0));
+	ASSERT_EQ(0, pipe(fds));
+	EXPECT_EQ(3, int80(SYS_write, fds[1], (long)"abc", 3));
+	EXPECT_EQ(3, int80(SYS_read, fds[0], (long)buf, sizeof(buf)));
+	EXPECT_STREQ("abc", buf);
+	EXPECT_EQ(-9, int80(SYS_close, 12345, 0, 0));	/* -EBADF */
+	ASSERT_TRUE(entry);
+	EXPECT_EQ(getppid(), vsyscall(entry, SYS_getppid, 0, 0, 0));
+	EXPECT_EQ(2, vsyscall(entry, SYS_write, fds[1], (long)"xy", 2));
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(2, vsyscall(entry, SYS_read, fds[0], (long)buf, sizeof(buf)));
+	EXPECT_STREQ("xy", buf);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static volatile unsigned int handler_cpl = ~0u;
+static volatile int handler_signo, handler_code;
+static sigjmp_buf segv_jmp;
+static void *volatile segv_addr;
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	handler_cpl = kml_cpl();
+	handler_signo = si->si_signo;
+	handler_code = si->si_code;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	segv_addr = si->si_addr;
+	siglongjmp(segv_jmp, 1);
+}
+
+TEST(signals)
+{
+	struct sigaction sa = { .sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO };
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned int esi = 0x9abcdef0, edi = 0x0badf00d;
+	unsigned int ebx2, esi2, edi2;
+	char *p;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	/* Registers across a signal delivered on the way out of tgkill. */
+	asm volatile("int $0x80"
+		     : "=b" (ebx2), "=S" (esi2), "=D" (edi2)
+		     : "a" (SYS_tgkill), "b" (getpid()), "c" (syscall(SYS_gettid)),
+		       "d" (SIGUSR1), "S" (esi), "D" (edi)
+		     : "memory");
+	EXPECT_EQ(esi, esi2);
+	EXPECT_EQ(edi, edi2);
+	EXPECT_EQ((unsigned int)getpid(), ebx2);
+	EXPECT_EQ(kml_cpl(), handler_cpl);
+	EXPECT_EQ(SIGUSR1, handler_signo);
+	EXPECT_EQ(SI_TKILL, handler_code);
+
+	sa.sa_sigaction = on_segv;
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	p = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	if (!sigsetjmp(segv_jmp, 1)) {
+		p[100] = 1;
+		TH_LOG("no SIGSEGV for a PROT_NONE page");
+		_metadata->exit_code = KSFT_FAIL;
+	}
+	EXPECT_EQ((uintptr_t)(p + 100), (uintptr_t)segv_addr);
+	ASSERT_EQ(0, mprotect(p, pg, PROT_READ | PROT_WRITE));
+	p[100] = 2;
+	EXPECT_EQ(2, p[100]);
+	munmap(p, pg);
+	signal(SIGSEGV, SIG_DFL);
+}
+
+TEST(fork_exec)
+{
+	volatile char stack_page[4096];
+	char exe[PATH_MAX];
+	int status;
+	pid_t pid;
+	ssize_t n;
+
+	stack_page[0] = 1;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* The first write to a stack page after fork() is a COW fault. */
+		stack_page[0] = 2;
+		stack_page[4095] = 3;
+		_exit(kml_cpl() + 10 * (stack_page[0] == 2));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(kml_cpl() + 10, WEXITSTATUS(status));
+	EXPECT_EQ(1, stack_page[0]);
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ASSERT_LT(0, n);
+	exe[n] = '\0';
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execl(exe, exe, "--exit-with-cpl", NULL);
+		_exit(99);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(kml_cpl(), WEXITSTATUS(status));
+}
+
+static noinline int recurse(int n)
+{
+	volatile char frame[1024];
+
+	frame[0] = (char)n;
+	frame[sizeof(frame) - 1] = (char)n;
+	if (n == 0)
+		return 0;
+	return recurse(n - 1) + (frame[0] == (char)n) +
+	       (frame[sizeof(frame) - 1] == (char)n) - 2;
+}
+
+static noinline long touch_array(size_t size, bool top_down)
+{
+	volatile char big[size];
+	long sum = 0;
+	size_t i;
+
+	if (top_down) {
+		for (i = size; i >= 4096; i -= 4096)
+			big[i - 1] = 1;
+	} else {
+		for (i = 0; i < size; i += 4096)
+			big[i] = 1;
+	}
+	for (i = 0; i < size; i += 4096)
+		sum += big[i + (top_down ? 4095 : 0)];
+	return sum;
+}
+
+static volatile int overflow_caught;
+static sigjmp_buf overflow_jmp;
+
+static void on_overflow(int sig, siginfo_t *si, void *uc)
+{
+	stack_t ss;
+
+	overflow_caught = sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK);
+	siglongjmp(overflow_jmp, 1);
+}
+
+/* Recurses until the stack overflows (never set). */
+static volatile int overflow_stop;
+
+static noinline int forever(int n)
+{
+	volatile char frame[4096];
+
+	frame[0] = (char)n;
+	if (overflow_stop)
+		return n;
+	return forever(n + 1) + frame[0];
+}
+
+TEST(stack_growth)
+{
+	struct sigaction sa = { .sa_sigaction = on_overflow,
+				.sa_flags = SA_SIGINFO | SA_ONSTACK };
+	struct rlimit rl = { 8 << 20, 8 << 20 };
+	stack_t ss = { .ss_size = 65536 };
+	int status;
+	pid_t pid;
+
+	EXPECT_EQ(expected_cpl(), kml_cpl());
+	EXPECT_EQ(0, recurse(5000));
+	EXPECT_EQ(1024, touch_array(4 << 20, true));
+	EXPECT_EQ(1024, touch_array(4 << 20, false));
+
+	/* In a child: the overflow leaves the stack limit used up. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ss.ss_sp = malloc(ss.ss_size);
+		if (!ss.ss_sp || setrlimit(RLIMIT_STACK, &rl) ||
+		    sigaltstack(&ss, NULL) || sigaction(SIGSEGV, &sa, NULL))
+			_exit(2);
+		if (!sigsetjmp(overflow_jmp, 1))
+			forever(0);
+		_exit(overflow_caught ? 0 : 3);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--exit-with-cpl"))
+		return kml_cpl();
+	return test_harness_run(argc, argv);
+}
