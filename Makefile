@@ -5,7 +5,7 @@
 S := scripts/kml
 KML ?= y
 
-.PHONY: help deps need-deps tree export rebase bench soak kernel selftests initramfs run test test-ibt check \
+.PHONY: help deps need-deps tree export rebase bench bench-apps soak kernel selftests initramfs run test test-ibt check \
 	deb deb-check docs check-commits clean
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make kernel     build the KML bzImage (KML=n: the vanilla baseline)"
 	@echo "make selftests  build and install the KML kselftests into build/kselftest"
 	@echo "make bench      system call costs: KML modes vs ordinary vs baseline (table, JSON, PNG)"
+	@echo "make bench-apps redis, nginx, sqlite3, bash from /trusted vs ordinary (table, JSON, PNG)"
 	@echo "make soak       stress-ng, trinity and fault injection, KML vs baseline (SOAK_MINUTES=, SOAK_CPU=)"
 	@echo "make check      checkpatch on patches/ and on KML's own files"
 	@echo "make docs       build the x86 documentation with Sphinx, check kml.rst and kernel-doc"
@@ -69,6 +70,9 @@ test-ibt: need-deps
 
 bench: need-deps
 	@$(S)/bench
+
+bench-apps: need-deps
+	@$(S)/bench-apps
 
 soak: need-deps
 	@SOAK_MINUTES="$(SOAK_MINUTES)" SOAK_CPU="$(SOAK_CPU)" $(S)/soak
