@@ -5,7 +5,7 @@
 S := scripts/kml
 KML ?= y
 
-.PHONY: help deps need-deps tree export rebase bench soak kernel selftests initramfs run test test-ibt check \
+.PHONY: help deps need-deps tree export rebase bench bench-apps soak kernel selftests initramfs run test test-ibt check \
 	deb deb-check docs check-commits clean
 
 help:
@@ -20,6 +20,7 @@ help:
 	@echo "                ARCH=i386: the 32-bit ones, PAE and not, PAE=y|n for one)"
 	@echo "make selftests  build and install the KML kselftests into build/kselftest"
 	@echo "make bench      system call costs: KML modes vs ordinary vs baseline (table, JSON, PNG)"
+	@echo "make bench-apps redis, nginx, sqlite3, bash from /trusted vs ordinary (table, JSON, PNG)"
 	@echo "make soak       stress-ng, trinity and fault injection, KML vs baseline (SOAK_MINUTES=, SOAK_CPU=)"
 	@echo "make check      checkpatch on patches/ and on KML's own files"
 	@echo "make docs       build the x86 documentation with Sphinx, check kml.rst and kernel-doc"
@@ -78,6 +79,9 @@ test-ibt: need-deps
 
 bench: need-deps
 	@$(S)/bench
+
+bench-apps: need-deps
+	@$(S)/bench-apps
 
 soak: need-deps
 	@SOAK_MINUTES="$(SOAK_MINUTES)" SOAK_CPU="$(SOAK_CPU)" $(S)/soak

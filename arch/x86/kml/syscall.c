@@ -39,6 +39,10 @@
  * another one (clone with a stack, clone3: the child would return through
  * an address on it) are refused there with EINVAL, after their entry work
  * (ptrace, seccomp and audit see them): a program makes them with SYSCALL.
+ *
+ * Where the calls go, and why, is counted by stats.c while debugfs's
+ * kml/syscall_stats_on asks for it; otherwise each place that counts is a
+ * NOP (a static key).
  */
 
 #include <linux/context_tracking.h>
@@ -58,17 +62,7 @@
 #include <asm/unistd.h>
 #include <asm/vdso.h>
 
-/* Thread flags that ask for work on the way in or out. */
-#define KML_SLOW_TIF	(EXIT_TO_USER_MODE_WORK | _TIF_SINGLESTEP |	\
-			 _TIF_USER_RETURN_NOTIFY | _TIF_IO_BITMAP |	\
-			 _TIF_NEED_FPU_LOAD)
-
-/* Kernel debugging options that check something at every system call. */
-#define KML_DIRECT_CONFIG						\
-	(!IS_ENABLED(CONFIG_DEBUG_ENTRY) &&				\
-	 !IS_ENABLED(CONFIG_PROVE_LOCKING) &&				\
-	 !IS_ENABLED(CONFIG_DEBUG_RSEQ) &&				\
-	 !IS_ENABLED(CONFIG_KMSAN))
+#include "syscall.h"
 
 /* Thread flags that ask for work, or syscall work (no ptrace, seccomp...)? */
 static __always_inline bool kml_work(void)
@@ -97,7 +91,7 @@ static __always_inline bool kml_no_exit_work(void)
  * System calls that need the whole register frame. Set at boot, read-only
  * after.
  */
-static DECLARE_BITMAP(kml_full_frame, NR_syscalls) __ro_after_init;
+DECLARE_BITMAP(kml_full_frame, NR_syscalls) __ro_after_init;
 
 /*
  * The direct entry for the vDSO's __vdso_kml_syscall (vkml.S), which
@@ -163,8 +157,11 @@ __visible noinstr int kml_do_syscall(struct pt_regs *regs, int nr)
 
 	if (!KML_DIRECT_CONFIG || unlikely(unr >= NR_syscalls) ||
 	    unlikely(arch_test_bit(unr, kml_full_frame)) ||
-	    unlikely(!kml_no_entry_work()))
+	    unlikely(!kml_no_entry_work())) {
+		if (kml_stats_enabled())
+			kml_stat_full(unr);
 		return KML_SYSCALL_FULL;
+	}
 
 	instrumentation_begin();
 	/*
@@ -185,8 +182,18 @@ __visible noinstr int kml_do_syscall(struct pt_regs *regs, int nr)
 	fpregs_assert_state_consistent();
 	instrumentation_end();
 
-	if (unlikely(!kml_no_exit_work()))
+	/*
+	 * The counters take the number from the frame: keeping it in a
+	 * register across the call would cost the direct dispatch a push
+	 * and a pop while they are off.
+	 */
+	if (unlikely(!kml_no_exit_work())) {
+		if (kml_stats_enabled())
+			kml_stat_exit_work((unsigned int)regs->orig_ax);
 		return KML_SYSCALL_EXIT_WORK;
+	}
+	if (kml_stats_enabled())
+		kml_stat_direct((unsigned int)regs->orig_ax);
 	return KML_SYSCALL_DONE;
 }
 
@@ -227,6 +234,10 @@ __visible noinstr void kml_do_syscall_full(struct pt_regs *regs, int how)
 	int nr = (int)regs->orig_ax;
 
 	if (how == KML_SYSCALL_FULL) {
+		/* The entry code sent it here without kml_do_syscall(). */
+		if (kml_stats_enabled() &&
+		    (regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF)))
+			kml_stat_tf_rf((unsigned int)nr);
 		if (regs->ip == (unsigned long)kml_direct_ret) {
 			if (unlikely(kml_direct_refused(regs, nr))) {
 				kml_direct_refuse(regs, nr);
