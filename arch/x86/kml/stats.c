@@ -80,11 +80,24 @@ static DEFINE_PER_CPU(struct kml_stats, kml_stats);
 				this_cpu_inc(kml_stats.ctr[__i]);	\
 	} while (0)
 
+/**
+ * kml_stat_direct - count a system call that took the direct dispatch
+ * @nr: its number, below NR_syscalls
+ *
+ * Called from the direct dispatch only while kml_stats_on is set.
+ */
 noinstr void kml_stat_direct(unsigned int nr)
 {
 	this_cpu_inc(kml_stats.direct[nr]);
 }
 
+/**
+ * kml_stat_tf_rf - count a system call sent to the full path by TF or RF
+ * @nr: its number (counted per call only when below NR_syscalls)
+ *
+ * The caller found the trap flag or the resume flag set in the flags of
+ * the calling KML task and sent the call to the full path.
+ */
 noinstr void kml_stat_tf_rf(unsigned int nr)
 {
 	this_cpu_inc(kml_stats.reason[KML_STAT_TF_RF]);
@@ -92,7 +105,14 @@ noinstr void kml_stat_tf_rf(unsigned int nr)
 		this_cpu_inc(kml_stats.full[nr]);
 }
 
-/* kml_do_syscall() sends @nr to the full path: count why. */
+/**
+ * kml_stat_full - count a system call sent to the full path, and why
+ * @nr: its number, as the caller found it
+ *
+ * kml_do_syscall() sends @nr to the full path: count the call and each
+ * reason that applies (configuration, number out of range, a call that
+ * needs the whole frame, context tracking, thread flags, syscall work).
+ */
 noinstr void kml_stat_full(unsigned int nr)
 {
 	struct thread_info *ti = current_thread_info();
@@ -112,7 +132,13 @@ noinstr void kml_stat_full(unsigned int nr)
 	kml_stat_bits(entry_work, READ_ONCE(ti->syscall_work));
 }
 
-/* kml_do_syscall() ran @nr and found work for the way out: count why. */
+/**
+ * kml_stat_exit_work - count a direct call that found work on the way out
+ * @nr: its number, below NR_syscalls
+ *
+ * kml_do_syscall() ran @nr and found work for the way out: count the call
+ * and the thread flags, syscall-work bits and IBPB that asked for it.
+ */
 noinstr void kml_stat_exit_work(unsigned int nr)
 {
 	struct thread_info *ti = current_thread_info();
