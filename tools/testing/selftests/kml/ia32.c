@@ -91,7 +91,7 @@ TEST(cpl)
 		const char *why = refusal();
 		char line[256];
 
-		ASSERT_TRUE(why);
+		ASSERT_TRUE(why != NULL);
 		snprintf(line, sizeof(line), "runs in user mode: %s", why);
 		TH_LOG("refused: %s", why);
 		EXPECT_TRUE(kml_log_has(line));
@@ -111,7 +111,7 @@ TEST(syscalls)
 	EXPECT_EQ(3, int80(SYS_read, fds[0], (long)buf, sizeof(buf)));
 	EXPECT_STREQ("abc", buf);
 	EXPECT_EQ(-9, int80(SYS_close, 12345, 0, 0));	/* -EBADF */
-	ASSERT_TRUE(entry);
+	ASSERT_TRUE(entry != NULL);
 	EXPECT_EQ(getppid(), vsyscall(entry, SYS_getppid, 0, 0, 0));
 	EXPECT_EQ(2, vsyscall(entry, SYS_write, fds[1], (long)"xy", 2));
 	memset(buf, 0, sizeof(buf));
@@ -226,24 +226,6 @@ static noinline int recurse(int n)
 	       (frame[sizeof(frame) - 1] == (char)n) - 2;
 }
 
-static noinline long touch_array(size_t size, bool top_down)
-{
-	volatile char big[size];
-	long sum = 0;
-	size_t i;
-
-	if (top_down) {
-		for (i = size; i >= 4096; i -= 4096)
-			big[i - 1] = 1;
-	} else {
-		for (i = 0; i < size; i += 4096)
-			big[i] = 1;
-	}
-	for (i = 0; i < size; i += 4096)
-		sum += big[i + (top_down ? 4095 : 0)];
-	return sum;
-}
-
 static volatile int overflow_caught;
 static sigjmp_buf overflow_jmp;
 
@@ -279,8 +261,8 @@ TEST(stack_growth)
 
 	EXPECT_EQ(expected_cpl(), kml_cpl());
 	EXPECT_EQ(0, recurse(5000));
-	EXPECT_EQ(1024, touch_array(4 << 20, true));
-	EXPECT_EQ(1024, touch_array(4 << 20, false));
+	EXPECT_EQ(1024, kml_touch_stack(4 << 20, true));
+	EXPECT_EQ(1024, kml_touch_stack(4 << 20, false));
 
 	/* In a child: the overflow leaves the stack limit used up. */
 	pid = fork();

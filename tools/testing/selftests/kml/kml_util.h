@@ -309,4 +309,28 @@ static inline bool kml_log_has(const char *text)
 	return found;
 }
 
+/*
+ * Grow the stack by a @size-byte array (a VLA), touching one byte a page
+ * from the top down or from the bottom up, each touch a fault on a page
+ * not yet there; returns the number of pages read back as written.
+ */
+static noinline __attribute__((unused)) long kml_touch_stack(size_t size,
+							     bool top_down)
+{
+	volatile char big[size];
+	long sum = 0;
+	size_t i;
+
+	if (top_down) {
+		for (i = size; i >= 4096; i -= 4096)
+			big[i - 1] = 1;
+	} else {
+		for (i = 0; i < size; i += 4096)
+			big[i] = 1;
+	}
+	for (i = 0; i < size; i += 4096)
+		sum += big[i + (top_down ? 4095 : 0)];
+	return sum;
+}
+
 #endif /* KML_SELFTEST_UTIL_H */

@@ -42,32 +42,14 @@ TEST(deep_recursion)
 	EXPECT_EQ(0, recurse(5000));
 }
 
-static noinline long touch_array(size_t size, bool top_down)
-{
-	volatile char big[size];
-	long sum = 0;
-	size_t i;
-
-	if (top_down) {
-		for (i = size; i >= 4096; i -= 4096)
-			big[i - 1] = 1;
-	} else {
-		for (i = 0; i < size; i += 4096)
-			big[i] = 1;
-	}
-	for (i = 0; i < size; i += 4096)
-		sum += big[i + (top_down ? 4095 : 0)];
-	return sum;
-}
-
 TEST(large_array_top_down)
 {
-	EXPECT_EQ(6 * MB / 4096, touch_array(6 * MB, true));
+	EXPECT_EQ(6 * MB / 4096, kml_touch_stack(6 * MB, true));
 }
 
 TEST(large_array_bottom_up)
 {
-	EXPECT_EQ(6 * MB / 4096, touch_array(6 * MB, false));
+	EXPECT_EQ(6 * MB / 4096, kml_touch_stack(6 * MB, false));
 }
 
 static sigjmp_buf overflow_jmp;
