@@ -91,7 +91,7 @@ TEST(cpl)
 		const char *why = refusal();
 		char line[256];
 
-		ASSERT_TRUE(why != NULL);
+		ASSERT_TRUE(!!why);
 		snprintf(line, sizeof(line), "runs in user mode: %s", why);
 		TH_LOG("refused: %s", why);
 		EXPECT_TRUE(kml_log_has(line));
@@ -111,7 +111,7 @@ TEST(syscalls)
 	EXPECT_EQ(3, int80(SYS_read, fds[0], (long)buf, sizeof(buf)));
 	EXPECT_STREQ("abc", buf);
 	EXPECT_EQ(-9, int80(SYS_close, 12345, 0, 0));	/* -EBADF */
-	ASSERT_TRUE(entry != NULL);
+	ASSERT_TRUE(!!entry);
 	EXPECT_EQ(getppid(), vsyscall(entry, SYS_getppid, 0, 0, 0));
 	EXPECT_EQ(2, vsyscall(entry, SYS_write, fds[1], (long)"xy", 2));
 	memset(buf, 0, sizeof(buf));

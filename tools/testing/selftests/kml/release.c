@@ -33,8 +33,8 @@ TEST(proc_osrelease_agrees)
 
 	ASSERT_EQ(0, uname(&u));
 	f = fopen("/proc/sys/kernel/osrelease", "r");
-	ASSERT_TRUE(f != NULL);
-	ASSERT_TRUE(fgets(buf, sizeof(buf), f) != NULL);
+	ASSERT_TRUE(!!f);
+	ASSERT_TRUE(!!fgets(buf, sizeof(buf), f));
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	EXPECT_STREQ(u.release, buf);
