@@ -214,18 +214,6 @@ TEST(fork_exec)
 	EXPECT_EQ(kml_cpl(), WEXITSTATUS(status));
 }
 
-static noinline int recurse(int n)
-{
-	volatile char frame[1024];
-
-	frame[0] = (char)n;
-	frame[sizeof(frame) - 1] = (char)n;
-	if (n == 0)
-		return 0;
-	return recurse(n - 1) + (frame[0] == (char)n) +
-	       (frame[sizeof(frame) - 1] == (char)n) - 2;
-}
-
 static volatile int overflow_caught;
 static sigjmp_buf overflow_jmp;
 
@@ -260,7 +248,7 @@ TEST(stack_growth)
 	pid_t pid;
 
 	EXPECT_EQ(expected_cpl(), kml_cpl());
-	EXPECT_EQ(0, recurse(5000));
+	EXPECT_EQ(0, kml_recurse_stack(5000));
 	EXPECT_EQ(1024, kml_touch_stack(4 << 20, true));
 	EXPECT_EQ(1024, kml_touch_stack(4 << 20, false));
 

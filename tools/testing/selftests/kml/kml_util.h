@@ -310,6 +310,22 @@ static inline bool kml_log_has(const char *text)
 }
 
 /*
+ * Recurse @n levels deep with a 1 KiB frame each, writing both ends of
+ * every frame; returns 0 when every frame read back as written.
+ */
+static noinline __attribute__((unused)) int kml_recurse_stack(int n)
+{
+	volatile char frame[1024];
+
+	frame[0] = (char)n;
+	frame[sizeof(frame) - 1] = (char)n;
+	if (n == 0)
+		return 0;
+	return kml_recurse_stack(n - 1) + (frame[0] == (char)n) +
+	       (frame[sizeof(frame) - 1] == (char)n) - 2;
+}
+
+/*
  * Grow the stack by a @size-byte array (a VLA), touching one byte a page
  * from the top down or from the bottom up, each touch a fault on a page
  * not yet there; returns the number of pages read back as written.

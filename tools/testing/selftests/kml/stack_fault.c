@@ -23,23 +23,11 @@
 
 #define MB	(1024 * 1024)
 
-static noinline int recurse(int n)
-{
-	volatile char frame[1024];
-
-	frame[0] = (char)n;
-	frame[sizeof(frame) - 1] = (char)n;
-	if (n == 0)
-		return 0;
-	return recurse(n - 1) + (frame[0] == (char)n) +
-	       (frame[sizeof(frame) - 1] == (char)n) - 2;
-}
-
 TEST(deep_recursion)
 {
 	EXPECT_EQ(kml_expected_cpl(), kml_cpl());
 	/* About 5 MB of stack, one page fault after another. */
-	EXPECT_EQ(0, recurse(5000));
+	EXPECT_EQ(0, kml_recurse_stack(5000));
 }
 
 TEST(large_array_top_down)
