@@ -3,11 +3,13 @@
  * Kernel Mode Linux, x86-64: where the system calls of KML tasks go.
  *
  * Counters of what kml_do_syscall() (syscall.c) decides for each system
- * call of a KML task: dispatched directly; dispatched directly, but with
- * work left for the way out; or sent to the full path, and why (which
- * thread flag or syscall-work bit, a system call that needs the whole
- * frame, TF or RF in the caller's flags, context tracking, a debugging
- * configuration). Per CPU and per system call number, in debugfs:
+ * call of a KML task: dispatched directly (fpu_reload: of those, the ones
+ * that slept and reloaded the FPU registers on their way out); dispatched
+ * directly, but with work left for the way out; or sent to the full path,
+ * and why (which thread flag or syscall-work bit, a system call that
+ * needs the whole frame, TF or RF in the caller's flags, context tracking,
+ * a debugging configuration). Per CPU and per system call number, in
+ * debugfs:
  *
  *   kml/syscall_stats_on  write 1: zero the counters and start counting;
  *                         write 0: stop (the counts stay readable)
@@ -60,6 +62,7 @@ struct kml_stats {
 	unsigned long direct[NR_syscalls];	/* no work before or after */
 	unsigned long exit_work[NR_syscalls];	/* ran, work on the way out */
 	unsigned long full[NR_syscalls];	/* the full path from the start */
+	unsigned long fpu_reload;		/* direct, with the FPU reloaded */
 	unsigned long reason[KML_STAT_REASONS];
 	unsigned long entry_tif[KML_FLAG_BITS];	/* thread flag on entry */
 	unsigned long entry_work[KML_FLAG_BITS]; /* syscall-work bit on entry */
@@ -89,6 +92,20 @@ static DEFINE_PER_CPU(struct kml_stats, kml_stats);
 noinstr void kml_stat_direct(unsigned int nr)
 {
 	this_cpu_inc(kml_stats.direct[nr]);
+}
+
+/**
+ * kml_stat_fpu_reload - count a direct dispatch that reloaded the FPU state
+ * @nr: its number, below NR_syscalls
+ *
+ * The call slept, and the direct dispatch reloaded the task's FPU
+ * registers on its way out: a direct dispatch, counted as one, and in
+ * fpu_reload.
+ */
+noinstr void kml_stat_fpu_reload(unsigned int nr)
+{
+	this_cpu_inc(kml_stats.direct[nr]);
+	this_cpu_inc(kml_stats.fpu_reload);
 }
 
 /**
@@ -218,6 +235,7 @@ static int kml_stats_show(struct seq_file *m, void *v)
 	}
 	seq_printf(m, "counting %d\n", static_key_enabled(&kml_stats_on));
 	seq_printf(m, "direct %lu\nexit_work %lu\nfull %lu\n", td, te, tf);
+	seq_printf(m, "fpu_reload %lu\n", KML_STAT_SUM(fpu_reload));
 	for (i = 0; i < KML_STAT_REASONS; i++)
 		seq_printf(m, "reason %s %lu\n", kml_stat_reason_names[i],
 			   KML_STAT_SUM(reason[i]));

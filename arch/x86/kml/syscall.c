@@ -20,9 +20,13 @@
  *
  * Whatever the system call leaves behind (a signal, a reschedule, a tracer
  * that attached, FPU state to reload) is looked at again with interrupts
- * off. In that case, and in every case the direct dispatch does not take,
- * the entry code completes the frame and calls kml_do_syscall_full(),
- * which finishes the call, or runs it, the way entry_SYSCALL_64 does.
+ * off. A call that slept (a server's epoll_wait(), read() or futex())
+ * comes back with only its FPU registers to reload: the direct dispatch
+ * reloads them itself, as the way out of the full path would, and
+ * returns directly. In every other case of work, and in every case the
+ * direct dispatch does not take, the entry code completes the frame and
+ * calls kml_do_syscall_full(), which finishes the call, or runs it, the
+ * way entry_SYSCALL_64 does.
  *
  * The system calls that read or rewrite the whole frame (fork and its
  * kind copy it to the child; exec, sigreturn and uretprobe rewrite it;
@@ -83,6 +87,20 @@ static __always_inline bool kml_no_entry_work(void)
 static __always_inline bool kml_no_exit_work(void)
 {
 	return !kml_work() &&
+	       !(cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER) &&
+		 this_cpu_read(x86_ibpb_exit_to_user));
+}
+
+/*
+ * Is reloading the FPU registers all the way out would do? A context
+ * switch leaves TIF_NEED_FPU_LOAD set; nothing else may be pending.
+ */
+static __always_inline bool kml_exit_fpu_only(void)
+{
+	struct thread_info *ti = current_thread_info();
+
+	return (READ_ONCE(ti->flags) & KML_SLOW_TIF) == _TIF_NEED_FPU_LOAD &&
+	       !READ_ONCE(ti->syscall_work) &&
 	       !(cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER) &&
 		 this_cpu_read(x86_ibpb_exit_to_user));
 }
@@ -188,9 +206,21 @@ __visible noinstr int kml_do_syscall(struct pt_regs *regs, int nr)
 	 * and a pop while they are off.
 	 */
 	if (unlikely(!kml_no_exit_work())) {
+		if (!kml_exit_fpu_only()) {
+			if (kml_stats_enabled())
+				kml_stat_exit_work((unsigned int)regs->orig_ax);
+			return KML_SYSCALL_EXIT_WORK;
+		}
+		/*
+		 * What arch_exit_work() does for it, with interrupts off
+		 * until the return: no new work can come in between.
+		 */
+		instrumentation_begin();
+		switch_fpu_return();
+		instrumentation_end();
 		if (kml_stats_enabled())
-			kml_stat_exit_work((unsigned int)regs->orig_ax);
-		return KML_SYSCALL_EXIT_WORK;
+			kml_stat_fpu_reload((unsigned int)regs->orig_ax);
+		return KML_SYSCALL_DONE;
 	}
 	if (kml_stats_enabled())
 		kml_stat_direct((unsigned int)regs->orig_ax);

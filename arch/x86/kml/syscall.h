@@ -36,6 +36,7 @@ DECLARE_STATIC_KEY_FALSE(kml_stats_on);
 void kml_stat_direct(unsigned int nr);
 void kml_stat_full(unsigned int nr);
 void kml_stat_exit_work(unsigned int nr);
+void kml_stat_fpu_reload(unsigned int nr);
 void kml_stat_tf_rf(unsigned int nr);
 
 static __always_inline bool kml_stats_enabled(void)
@@ -51,6 +52,7 @@ static __always_inline bool kml_stats_enabled(void)
 static inline void kml_stat_direct(unsigned int nr) { }
 static inline void kml_stat_full(unsigned int nr) { }
 static inline void kml_stat_exit_work(unsigned int nr) { }
+static inline void kml_stat_fpu_reload(unsigned int nr) { }
 static inline void kml_stat_tf_rf(unsigned int nr) { }
 #endif
 

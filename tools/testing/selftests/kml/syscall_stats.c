@@ -9,6 +9,10 @@
  *  - a call that takes the full path is counted there with its reason: a
  *    fork() as a call that needs the whole frame, a call under a seccomp
  *    filter with the seccomp syscall-work bit;
+ *  - a call that slept (nanosleep) comes back with its FPU registers to
+ *    reload, and the direct dispatch reloads them itself: counted as
+ *    direct and in fpu_reload, not as exit work, and the registers are
+ *    the task's own, though another task used them meanwhile on the CPU;
  *  - only root may switch the counters or read them.
  *
  * Skipped where the kernel has no such files (the baseline, a kernel
@@ -19,6 +23,8 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
@@ -41,6 +48,8 @@ struct counts {
 	unsigned long full_frame;		/* reason full_frame */
 	unsigned long fork_full;		/* fork's full path */
 	unsigned long seccomp;			/* entry_work seccomp */
+	unsigned long sleep_direct, sleep_exit_work;	/* of nanosleep */
+	unsigned long fpu_reload;		/* direct, FPU reloaded */
 	unsigned long counting;			/* 1: on */
 };
 
@@ -81,8 +90,12 @@ static int read_counts(struct counts *c)
 				c->full = f;
 			} else if (nr == SYS_fork) {
 				c->fork_full = f;
+			} else if (nr == SYS_nanosleep) {
+				c->sleep_direct = d;
+				c->sleep_exit_work = e;
 			}
 		}
+		scan(line, "fpu_reload %lu", &c->fpu_reload);
 		scan(line, "reason full_frame %lu", &c->full_frame);
 		scan(line, "entry_work seccomp %lu", &c->seccomp);
 		scan(line, "counting %lu", &c->counting);
@@ -183,6 +196,84 @@ TEST_F(stats, fallback_reasons)
 		       c.full, c.direct);
 	}
 	EXPECT_GE(c.seccomp, CALLS);
+}
+
+#define SLEEPS		200
+#define XMM_MINE	0x5a5a5a5a01234567ul
+
+/*
+ * nanosleep() through SYSCALL with @mine in XMM8, and what XMM8 holds
+ * after it.
+ */
+static unsigned long sleep_keeping_xmm8(unsigned long mine)
+{
+	struct timespec ts = { .tv_nsec = 1000 };
+	long ret = SYS_nanosleep;
+	unsigned long after;
+
+	asm volatile("movq %[mine], %%xmm8\n\t"
+		     "syscall\n\t"
+		     "movq %%xmm8, %[after]"
+		     : [after] "=r" (after), "+a" (ret)
+		     : [mine] "r" (mine), "D" (&ts), "S" (NULL)
+		     : "rcx", "r11", "xmm8", "memory");
+	return ret ? ~mine : after;
+}
+
+/* Another task on the same CPU, with its own XMM8; never returns. */
+static void clobber_xmm8(void)
+{
+	for (;;) {
+		asm volatile("movq %0, %%xmm8" : : "r" (~XMM_MINE) : "xmm8");
+		sched_yield();
+	}
+}
+
+/*
+ * A call that slept comes back with TIF_NEED_FPU_LOAD: the direct dispatch
+ * reloads the registers and returns directly. The registers must be the
+ * task's own, whatever ran on the CPU while it slept.
+ */
+TEST_F(stats, sleep_reloads_fpu)
+{
+	unsigned long bad = 0, got = 0;
+	struct counts c;
+	cpu_set_t one;
+	pid_t pid;
+	int i;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		clobber_xmm8();
+	ASSERT_EQ(0, kml_write_file(STATS_ON, "1"));
+	for (i = 0; i < SLEEPS; i++) {
+		unsigned long v = sleep_keeping_xmm8(XMM_MINE + i);
+
+		if (v != XMM_MINE + i) {
+			bad++;
+			got = v;
+		}
+	}
+	ASSERT_EQ(0, kml_write_file(STATS_ON, "0"));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	EXPECT_EQ(0, bad) {
+		TH_LOG("%lu of %d sleeps came back with another XMM8 (0x%lx)",
+		       bad, SLEEPS, got);
+	}
+	ASSERT_EQ(0, read_counts(&c));
+	if (!self->ring0)
+		return;
+	/* A reschedule or a signal may still leave work for some. */
+	EXPECT_GE(c.fpu_reload, SLEEPS / 2);
+	EXPECT_GE(c.sleep_direct, SLEEPS / 2) {
+		TH_LOG("nanosleep: %lu direct, %lu exit work; fpu_reload %lu",
+		       c.sleep_direct, c.sleep_exit_work, c.fpu_reload);
+	}
 }
 
 /* Anyone but root is refused. */
