@@ -349,8 +349,9 @@ SYM_CODE_END(kml_return_to_user)
  * stack, but for RBX, RBP and R12-R15: C code keeps those, so they are
  * only stored when the full path needs them. The user view of RFLAGS has
  * IF set, as in ring 3: a program that cleared it gets it back. Then
- * kml_do_syscall() (syscall.c) dispatches the call directly when nothing
- * else is to be done. Otherwise the frame is completed and
+ * KML_SYSCALL_DISPATCH calls the system call function directly when
+ * nothing else is to be done (with kml_do_syscall() in syscall.c when it
+ * is to be counted). Otherwise the frame is completed and
  * kml_do_syscall_full() takes the full path of any process (tracing,
  * seccomp, audit, signals and restarts included), from the start or after
  * the call.
@@ -404,16 +405,86 @@ SYM_CODE_END(kml_return_to_user)
 .endm
 
 /*
- * Dispatch directly if kml_do_syscall() can; else go to the full path
- * with what it said in ESI.
+ * Dispatch the call in RAX directly if nothing else is to be done; else go
+ * to the full path with KML_SYSCALL_FULL or KML_SYSCALL_EXIT_WORK in ESI.
+ *
+ * The common case is decided and run here, with the tests of
+ * kml_do_syscall() (syscall.c) and without a C function around the call:
+ * a number in the table and not one of the calls that need the whole
+ * frame, no work in the thread flags (KML_SLOW_TIF) or syscall work for
+ * the task, no context tracking, and the counters off. Then the call runs
+ * with interrupts on, and on the way out, interrupts off again, the same
+ * tests find nothing new (the IBPB on exit to user mode, too; and with
+ * X86_DEBUG_FPU, what fpregs_assert_state_consistent() checks). Anything
+ * else goes to kml_do_syscall() or, after the call, to
+ * kml_do_syscall_exit(), which count it and reload the FPU registers
+ * after a call that slept.
+ *
+ * The table is called, not x64_sys_call(): its switch keeps an untrusted
+ * caller's branch history away from an indirect branch, and this caller is
+ * trusted. With the kernel options of KML_DIRECT_CONFIG (those that
+ * validate noinstr code among them), the C functions decide everything.
  */
 .macro KML_SYSCALL_DISPATCH
+.if KML_DIRECT_ASM
+	cmpl	$KML_NR_syscalls, %eax
+	jae	.Lkml_c_\@
+	btl	%eax, kml_full_frame(%rip)
+	jc	.Lkml_c_\@
+	movq	PER_CPU_VAR(pcpu_hot + X86_current_task), %r11
+	testl	$KML_SLOW_TIF_ASM, KML_TASK_flags(%r11)
+	jnz	.Lkml_c_\@
+	cmpq	$0, KML_TASK_syscall_work(%r11)
+	jne	.Lkml_c_\@
+#ifdef CONFIG_CONTEXT_TRACKING_USER
+	cmpl	$0, context_tracking_key(%rip)	/* static_key.enabled */
+	jne	.Lkml_c_\@
+#endif
+#ifdef CONFIG_DEBUG_FS
+	cmpl	$0, kml_stats_on(%rip)		/* static_key.enabled */
+	jne	.Lkml_c_\@
+#endif
+	movl	%eax, %eax
+	movq	sys_call_table(, %rax, 8), %rax
+	movq	%rsp, %rdi
+	sti
+	CALL_NOSPEC rax
+	cli
+	movq	%rax, RAX(%rsp)
+
+	movq	PER_CPU_VAR(pcpu_hot + X86_current_task), %r11
+	testl	$KML_SLOW_TIF_ASM, KML_TASK_flags(%r11)
+	jnz	.Lkml_exit_c_\@
+	cmpq	$0, KML_TASK_syscall_work(%r11)
+	jne	.Lkml_exit_c_\@
+	ALTERNATIVE "jmp .Lkml_no_ibpb_\@", "", X86_FEATURE_IBPB_EXIT_TO_USER
+	cmpb	$0, PER_CPU_VAR(x86_ibpb_exit_to_user)
+	jne	.Lkml_exit_c_\@
+.Lkml_no_ibpb_\@:
+#ifdef CONFIG_X86_DEBUG_FPU
+	leaq	KML_TASK_fpu(%r11), %rcx
+	cmpq	%rcx, PER_CPU_VAR(fpu_fpregs_owner_ctx)
+	jne	.Lkml_exit_c_\@
+	movl	PER_CPU_VAR(pcpu_hot + KML_cpu_number), %ecx
+	cmpl	%ecx, KML_TASK_fpu + KML_FPU_last_cpu(%r11)
+	jne	.Lkml_exit_c_\@
+#endif
+	jmp	.Lkml_done_\@
+
+.Lkml_exit_c_\@:
+	movq	%rsp, %rdi
+	call	kml_do_syscall_exit		/* returns with IRQs off */
+	jmp	.Lkml_ret_\@
+.endif
+.Lkml_c_\@:
 	movq	%rsp, %rdi
 	movslq	%eax, %rsi
 	call	kml_do_syscall			/* returns with IRQs off */
+.Lkml_ret_\@:
 	testl	%eax, %eax
 	movl	%eax, %esi
 	jnz	.Lkml_full
+.Lkml_done_\@:
 .endm
 
 SYM_CODE_START(kml_entry_syscall)

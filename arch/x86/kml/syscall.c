@@ -12,7 +12,10 @@
  * reload) and no syscall work applies to it (no ptrace, seccomp, audit,
  * syscall user dispatch or tracepoint), so syscall_enter_from_user_mode()
  * and syscall_exit_to_user_mode() would find nothing to do. Then only the
- * system call runs, with interrupts on. What they would still do is
+ * system call runs, with interrupts on. The entry code makes these tests
+ * and the call itself when nothing is counted (KML_SYSCALL_DISPATCH);
+ * kml_do_syscall() and kml_do_syscall_exit() here make the same ones, for
+ * the cases it hands on. What they would still do is
  * bookkeeping for a privilege change that does not happen (context
  * tracking, which sends every call the full way while it is enabled) or
  * hardening against the caller (kernel stack offset randomisation, the
@@ -148,12 +151,55 @@ static int __init kml_syscall_init(void)
 	unsigned int i;
 
 	BUILD_BUG_ON(KML_DIRECT_FLAGS != (X86_EFLAGS_IF | X86_EFLAGS_FIXED));
+	/* The entry code tests the low 32 bits of the thread flags. */
+	BUILD_BUG_ON((u64)KML_SLOW_TIF > U32_MAX);
 	for (i = 0; i < ARRAY_SIZE(full_frame); i++)
 		__set_bit(full_frame[i], kml_full_frame);
 	kml_vdso_init();
 	return 0;
 }
 early_initcall(kml_syscall_init);
+
+/*
+ * The way out of a direct dispatch, with interrupts off: return directly if
+ * nothing is to be done, or if reloading the FPU registers is all.
+ */
+static __always_inline int kml_syscall_exit(struct pt_regs *regs)
+{
+	/*
+	 * The check that X86_DEBUG_FPU (set in Debian's configuration) adds
+	 * to every exit to user mode.
+	 */
+	instrumentation_begin();
+	fpregs_assert_state_consistent();
+	instrumentation_end();
+
+	/*
+	 * The counters take the number from the frame: keeping it in a
+	 * register across the call would cost the direct dispatch a push
+	 * and a pop while they are off.
+	 */
+	if (unlikely(!kml_no_exit_work())) {
+		if (!kml_exit_fpu_only()) {
+			if (kml_stats_enabled())
+				kml_stat_exit_work((unsigned int)regs->orig_ax);
+			return KML_SYSCALL_EXIT_WORK;
+		}
+		/*
+		 * What arch_exit_work() does for it, with interrupts off
+		 * until the return: no new work can come in between.
+		 */
+		instrumentation_begin();
+		switch_fpu_return();
+		instrumentation_end();
+		if (kml_stats_enabled())
+			kml_stat_fpu_reload((unsigned int)regs->orig_ax);
+		return KML_SYSCALL_DONE;
+	}
+	if (kml_stats_enabled())
+		kml_stat_direct((unsigned int)regs->orig_ax);
+	return KML_SYSCALL_DONE;
+}
 
 /**
  * kml_do_syscall - dispatch a system call of a KML task directly
@@ -193,38 +239,24 @@ __visible noinstr int kml_do_syscall(struct pt_regs *regs, int nr)
 	raw_local_irq_enable();
 	regs->ax = sys_call_table[unr](regs);
 	raw_local_irq_disable();
-	/*
-	 * The check that X86_DEBUG_FPU (set in Debian's configuration) adds
-	 * to every exit to user mode.
-	 */
-	fpregs_assert_state_consistent();
 	instrumentation_end();
 
-	/*
-	 * The counters take the number from the frame: keeping it in a
-	 * register across the call would cost the direct dispatch a push
-	 * and a pop while they are off.
-	 */
-	if (unlikely(!kml_no_exit_work())) {
-		if (!kml_exit_fpu_only()) {
-			if (kml_stats_enabled())
-				kml_stat_exit_work((unsigned int)regs->orig_ax);
-			return KML_SYSCALL_EXIT_WORK;
-		}
-		/*
-		 * What arch_exit_work() does for it, with interrupts off
-		 * until the return: no new work can come in between.
-		 */
-		instrumentation_begin();
-		switch_fpu_return();
-		instrumentation_end();
-		if (kml_stats_enabled())
-			kml_stat_fpu_reload((unsigned int)regs->orig_ax);
-		return KML_SYSCALL_DONE;
-	}
-	if (kml_stats_enabled())
-		kml_stat_direct((unsigned int)regs->orig_ax);
-	return KML_SYSCALL_DONE;
+	return kml_syscall_exit(regs);
+}
+
+/**
+ * kml_do_syscall_exit - the way out of a direct dispatch that found work
+ * @regs: the task's pt_regs, as for kml_do_syscall()
+ *
+ * Called by kml_entry_syscall, with interrupts off, after a call it
+ * dispatched itself and found something to do on the way out (or, with
+ * X86_DEBUG_FPU, an FPU state to check again).
+ *
+ * Return: as kml_do_syscall(), but never KML_SYSCALL_FULL.
+ */
+__visible noinstr int kml_do_syscall_exit(struct pt_regs *regs)
+{
+	return kml_syscall_exit(regs);
 }
 
 /* Is this a call through the direct entry that it refuses? */

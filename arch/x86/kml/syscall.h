@@ -9,19 +9,8 @@
 #include <linux/jump_label.h>
 #include <linux/thread_info.h>
 
+#include <asm/kml.h>
 #include <asm/syscall.h>
-
-/* Thread flags that ask for work on the way in or out. */
-#define KML_SLOW_TIF	(EXIT_TO_USER_MODE_WORK | _TIF_SINGLESTEP |	\
-			 _TIF_USER_RETURN_NOTIFY | _TIF_IO_BITMAP |	\
-			 _TIF_NEED_FPU_LOAD)
-
-/* Kernel debugging options that check something at every system call. */
-#define KML_DIRECT_CONFIG						\
-	(!IS_ENABLED(CONFIG_DEBUG_ENTRY) &&				\
-	 !IS_ENABLED(CONFIG_PROVE_LOCKING) &&				\
-	 !IS_ENABLED(CONFIG_DEBUG_RSEQ) &&				\
-	 !IS_ENABLED(CONFIG_KMSAN))
 
 /* System calls that need the whole register frame (syscall.c). */
 extern unsigned long kml_full_frame[];

@@ -53,6 +53,28 @@
 
 struct task_struct;
 
+#ifdef CONFIG_X86_64
+/*
+ * Thread flags that ask for work on the way into or out of a system call
+ * (EXIT_TO_USER_MODE_WORK is in linux/entry-common.h): a call of a KML
+ * task that finds one takes the full path. The entry code has it as
+ * KML_SLOW_TIF_ASM (asm-offsets_64.c).
+ */
+#define KML_SLOW_TIF	(EXIT_TO_USER_MODE_WORK | _TIF_SINGLESTEP |	\
+			 _TIF_USER_RETURN_NOTIFY | _TIF_IO_BITMAP |	\
+			 _TIF_NEED_FPU_LOAD)
+
+/*
+ * Kernel debugging options that check something at every system call:
+ * with one of them, every call of a KML task takes the full path.
+ */
+#define KML_DIRECT_CONFIG						\
+	(!IS_ENABLED(CONFIG_DEBUG_ENTRY) &&				\
+	 !IS_ENABLED(CONFIG_PROVE_LOCKING) &&				\
+	 !IS_ENABLED(CONFIG_DEBUG_RSEQ) &&				\
+	 !IS_ENABLED(CONFIG_KMSAN))
+#endif /* CONFIG_X86_64 */
+
 #ifdef CONFIG_KERNEL_MODE_LINUX
 
 /* Is current a KML task? Usable in noinstr code. */
@@ -136,6 +158,7 @@ extern const char kml_direct_ret[];
 
 /* arch/x86/kml/syscall.c, for kml_entry_syscall */
 int kml_do_syscall(struct pt_regs *regs, int nr);
+int kml_do_syscall_exit(struct pt_regs *regs);
 void kml_do_syscall_full(struct pt_regs *regs, int how);
 
 void __kml_switch_to(struct task_struct *prev, struct task_struct *next);
