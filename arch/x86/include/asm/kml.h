@@ -8,16 +8,20 @@
  * entry code rewrites the hardware frame on the way in and back on the way
  * out.
  *
- * IA-32: the trust rules, the switches and the state a KML task would
- * carry (TIF_KML, MM_CONTEXT_KML) are built, but no task runs in ring 0
- * yet: arch/x86/kml/kml_32.c refuses every trusted executable with a
- * reason, and the executable runs in user mode.
+ * IA-32: a KML task runs its user code with the kernel code and stack
+ * segments in CS and SS and the per-CPU segment in FS, on its own user
+ * stack. Every event it takes lands on that stack; the KML IDT's stubs
+ * (arch/x86/kml/entry_32.S) move it to the task stack as a ring-3 frame,
+ * so that its pt_regs show the user view here too.
  */
 #ifndef _ASM_X86_KML_H
 #define _ASM_X86_KML_H
 
 /* The mode trusted executables run in, for the log (kernel/kml.c). */
 #define KML_MODE_NAME	"ring 0"
+
+/* X86_PF_USER, for the entry code (asm/trap_pf.h has it as an enum). */
+#define KML_PF_USER	4
 
 #ifdef CONFIG_X86_64
 /* The TSS slot of the per-CPU KML entry stack; slots 0-4 are taken. */
@@ -36,9 +40,9 @@
  * plain number, for a PUSH immediate).
  */
 #define KML_DIRECT_FLAGS	0x202
-
-/* X86_PF_USER, for the entry code (asm/trap_pf.h has it as an enum). */
-#define KML_PF_USER	4
+#else
+/* Bytes between the KML entry stubs of two vectors (entry_32.S). */
+#define KML_STUB_SIZE	64
 #endif /* CONFIG_X86_64 */
 
 #ifndef __ASSEMBLY__
@@ -88,20 +92,29 @@ static __always_inline bool kml_task(struct task_struct *t)
 	return read_ti_thread_flags(task_thread_info(t)) & _TIF_KML;
 }
 
-/*
- * Does @mm belong to a KML process (user half supervisor-only)? Never on
- * IA-32 yet, whose mm_context_t has no flags.
- */
+/* Does @mm belong to a KML process (user half supervisor-only)? */
 static inline bool mm_is_kml(struct mm_struct *mm)
 {
-#ifdef CONFIG_X86_64
 	return mm && test_bit(MM_CONTEXT_KML, &mm->context.flags);
-#else
-	return false;
-#endif
 }
 
 void kml_copy_thread(struct task_struct *p, bool kernel_thread);
+
+/* Set while the current task of this CPU is a KML task (entry code). */
+DECLARE_PER_CPU(u8, kml_on_cpu);
+
+void __kml_switch_to(struct task_struct *prev, struct task_struct *next);
+
+/* In __switch_to(), before the segments of @next are loaded. */
+static __always_inline void kml_switch_to(struct task_struct *prev,
+					  struct task_struct *next)
+{
+	if (unlikely(kml_task(prev) || kml_task(next)))
+		__kml_switch_to(prev, next);
+}
+
+void kml_start_thread(struct pt_regs *regs);
+void kml_check_cpu(void);
 
 #else /* !CONFIG_KERNEL_MODE_LINUX */
 
@@ -124,12 +137,53 @@ static inline void kml_copy_thread(struct task_struct *p, bool kernel_thread)
 {
 }
 
+static inline void kml_switch_to(struct task_struct *prev,
+				 struct task_struct *next)
+{
+}
+
+static inline void kml_start_thread(struct pt_regs *regs)
+{
+}
+
+static inline void kml_check_cpu(void)
+{
+}
+
 #endif /* CONFIG_KERNEL_MODE_LINUX */
 
-#if defined(CONFIG_KERNEL_MODE_LINUX) && defined(CONFIG_X86_64)
+#if defined(CONFIG_KERNEL_MODE_LINUX) && defined(CONFIG_X86_32)
 
-/* Set while the current task of this CPU is a KML task (entry_64.S). */
-DECLARE_PER_CPU(u8, kml_on_cpu);
+/*
+ * The flags of a new page-directory entry of @mm, the only level on IA-32
+ * with a U/S bit above the page tables (PAE's PDPTEs have none): a KML
+ * mm's user half is supervisor-only there, as at the top level on x86-64.
+ */
+static inline pmdval_t kml_pmd_table_flags(struct mm_struct *mm)
+{
+	return mm_is_kml(mm) ? _PAGE_TABLE & ~_PAGE_USER : _PAGE_TABLE;
+}
+
+/* Entry code, arch/x86/kml/entry_32.S */
+extern const char kml_entry_stubs[];
+extern const char kml_entry_nmi[];
+
+noinstr void kml_double_fault(unsigned long cr2);
+
+#else
+
+static inline pmdval_t kml_pmd_table_flags(struct mm_struct *mm)
+{
+	return _PAGE_TABLE;
+}
+
+static inline void kml_double_fault(unsigned long cr2)
+{
+}
+
+#endif /* CONFIG_KERNEL_MODE_LINUX && CONFIG_X86_32 */
+
+#if defined(CONFIG_KERNEL_MODE_LINUX) && defined(CONFIG_X86_64)
 
 /*
  * The flags of a new top-level page-table entry of @mm. A KML mm's user
@@ -160,19 +214,6 @@ extern const char kml_direct_ret[];
 int kml_do_syscall(struct pt_regs *regs, int nr);
 int kml_do_syscall_exit(struct pt_regs *regs);
 void kml_do_syscall_full(struct pt_regs *regs, int how);
-
-void __kml_switch_to(struct task_struct *prev, struct task_struct *next);
-
-/* In __switch_to(), before the segment bases of @next are loaded. */
-static __always_inline void kml_switch_to(struct task_struct *prev,
-					  struct task_struct *next)
-{
-	if (unlikely(kml_task(prev) || kml_task(next)))
-		__kml_switch_to(prev, next);
-}
-
-void kml_start_thread(struct pt_regs *regs);
-void kml_check_cpu(void);
 
 /*
  * arch_prctl() options a KML task may not use: its GS bases both hold the
@@ -214,15 +255,6 @@ static inline p4dval_t kml_p4d_table_flags(struct mm_struct *mm)
 	return _PAGE_TABLE;
 }
 
-static inline void kml_switch_to(struct task_struct *prev,
-				 struct task_struct *next)
-{
-}
-
-static inline void kml_start_thread(struct pt_regs *regs)
-{
-}
-
 static __always_inline void kml_fixup_bad_iret(struct pt_regs *regs)
 {
 }
@@ -231,10 +263,6 @@ static inline bool kml_arch_prctl_refused(struct task_struct *t, int option,
 					  unsigned long arg2)
 {
 	return false;
-}
-
-static inline void kml_check_cpu(void)
-{
 }
 
 #endif /* CONFIG_KERNEL_MODE_LINUX && CONFIG_X86_64 */

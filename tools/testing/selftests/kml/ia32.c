@@ -18,7 +18,19 @@
  * stack_growth: deep recursion, large arrays touched top-down and
  *               bottom-up, and an overflow past RLIMIT_STACK caught on
  *               an alternate signal stack
+ * irq_during_stack_fault: interrupts arrive while ESP sits 8 bytes above
+ *               a page that is not there: in ring 0 the CPU cannot push
+ *               their frames, double-faults, and the interrupt must still
+ *               be handled (else the timer stays in service and the CPU
+ *               hangs) and the page faulted in
+ * nmi_on_short_stack: NMIs (sysrq 'l' backtraces from the other CPU) hit
+ *               the program while ESP sits 256 bytes above a PROT_NONE
+ *               page: far too little for the NMI handler, which must not
+ *               run there
+ * singlestep:   a tracer single-steps the program (the return with TF)
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -26,9 +38,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,7 +53,7 @@
 /*
  * The CPL this run should have: as kml_expected_cpl(), and ring 3 from the
  * trusted directory too while the kernel says at boot that KML is
- * unavailable (for now always, on IA-32).
+ * unavailable (no local APIC, page table isolation).
  */
 static unsigned int expected_cpl(void)
 {
@@ -267,6 +282,253 @@ TEST(stack_growth)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Iterations of spin_at() long enough for several timer ticks under TCG. */
+#define SPIN_LOOPS	20000000UL
+
+static unsigned long spin_saved_sp;
+static volatile int never;
+
+/*
+ * Run a loop that uses no stack with ESP at @sp, until *@stop is set or
+ * @loops iterations have run; return the iterations left. Every event the
+ * CPU takes meanwhile in ring 0 pushes its frame below @sp.
+ */
+static noinline unsigned long spin_at(void *sp, volatile int *stop,
+				      unsigned long loops)
+{
+	asm volatile("movl %%esp, %[saved]\n\t"
+		     "movl %[sp], %%esp\n"
+		     "1:\tcmpl $0, (%[stop])\n\t"
+		     "jne 2f\n\t"
+		     "decl %[n]\n\t"
+		     "jnz 1b\n"
+		     "2:\tmovl %[saved], %%esp"
+		     : [n] "+r" (loops), [saved] "+m" (spin_saved_sp)
+		     : [sp] "r" (sp), [stop] "r" (stop)
+		     : "memory", "cc");
+	return loops;
+}
+
+TEST(irq_during_stack_fault)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	int rounds = 10, faulted = 0, i;
+	unsigned char present;
+	char *stk;
+
+	stk = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(stk != MAP_FAILED);
+	for (i = 0; i < rounds; i++) {
+		/* Only the top page is there; ESP 8 bytes into it. */
+		ASSERT_TRUE(mmap(stk, 3 * pg, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				 -1, 0) == stk);
+		stk[3 * pg] = 1;
+		spin_at(stk + 3 * pg + 8, &never, SPIN_LOOPS);
+		ASSERT_EQ(0, mincore(stk + 2 * pg, pg, &present));
+		faulted += present & 1;
+	}
+	TH_LOG("an event frame faulted in the page below ESP in %d of %d rounds",
+	       faulted, rounds);
+	/* In ring 3 the CPU pushes event frames on the kernel stack. */
+	if (expected_cpl() == 0) {
+		EXPECT_LT(0, faulted);
+	} else {
+		EXPECT_EQ(0, faulted);
+	}
+	munmap(stk, 4 * pg);
+}
+
+/* NMIs CPU @cpu has taken, from /proc/interrupts; -1 if unknown. */
+static long nmi_count(int cpu)
+{
+	char line[1024], *p, *end;
+	long v = -1;
+	FILE *f;
+	int i;
+
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "NMI:", 4))
+			continue;
+		p += 4;
+		for (i = 0; i <= cpu; i++) {
+			v = strtol(p, &end, 10);
+			if (end == p) {
+				v = -1;
+				break;
+			}
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Let the caller run on every CPU again. */
+static void unpin(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The kernel log without the NMI backtraces: any splat in it? */
+static bool log_has_splat(void)
+{
+	return kml_log_has("BUG:") || kml_log_has("WARNING:") ||
+	       kml_log_has("Oops") || kml_log_has("double fault") ||
+	       kml_log_has("general protection");
+}
+
+TEST(nmi_on_short_stack)
+{
+	long pg = sysconf(_SC_PAGESIZE), before, after;
+	char level[64] = "", devkmsg[64] = "", *stk;
+	volatile int *stop;
+	int status, fd;
+	pid_t pid;
+	FILE *f;
+
+	if (access("/proc/sysrq-trigger", W_OK))
+		SKIP(return, "no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ, root)");
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs, has %ld",
+		     sysconf(_SC_NPROCESSORS_ONLN));
+	ASSERT_EQ(0, pin_to(0));
+	ASSERT_FALSE(log_has_splat());
+	stop = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(stop != MAP_FAILED);
+	stk = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(stk != MAP_FAILED);
+	ASSERT_EQ(0, mprotect(stk, pg, PROT_NONE));
+	stk[pg] = 1;
+
+	/*
+	 * The backtraces are call traces, which the test runner takes for
+	 * a splat: keep them off the console, and our flush messages
+	 * (/dev/kmsg) unlimited.
+	 */
+	f = fopen("/proc/sys/kernel/printk", "r");
+	ASSERT_TRUE(f && fgets(level, sizeof(level), f));
+	fclose(f);
+	f = fopen("/proc/sys/kernel/printk_devkmsg", "r");
+	ASSERT_TRUE(f && fgets(devkmsg, sizeof(devkmsg), f));
+	fclose(f);
+	ASSERT_EQ(0, kml_write_file("/proc/sys/kernel/printk", "1"));
+	ASSERT_EQ(0, kml_write_file("/proc/sys/kernel/printk_devkmsg", "on\n"));
+
+	before = nmi_count(0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int i, ok = 0;
+
+		fd = open("/proc/sysrq-trigger", O_WRONLY);
+		if (fd >= 0 && !pin_to(1)) {
+			usleep(100000);
+			for (i = 0; i < 10; i++) {
+				ok += write(fd, "l", 1) == 1;
+				usleep(20000);
+				/*
+				 * Flush the backtrace at console level 1,
+				 * before the next sysrq raises it for its
+				 * header line.
+				 */
+				kml_write_file("/dev/kmsg", "<7>ia32: flush\n");
+			}
+		}
+		*stop = 1;
+		_exit(ok == 10 ? 0 : 1);
+	}
+	spin_at(stk + pg + 256, stop, ~0UL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	after = nmi_count(0);
+	/*
+	 * The console prints what is pending at the level it has then: let
+	 * a message of ours flush the backtraces while it is still 1.
+	 */
+	kml_write_file("/dev/kmsg", "<7>ia32: flush\n");
+	usleep(200000);
+	kml_write_file("/proc/sys/kernel/printk", level);
+	kml_write_file("/proc/sys/kernel/printk_devkmsg", devkmsg);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	TH_LOG("CPU 0 took %ld NMIs with ESP 256 bytes above a PROT_NONE page",
+	       after - before);
+	EXPECT_LT(0, after - before);
+	EXPECT_FALSE(log_has_splat());
+	/* Clear the backtraces, which the runner would take for a splat. */
+	klogctl(5, NULL, 0);	/* SYSLOG_ACTION_CLEAR */
+	unpin();
+	munmap((void *)stop, pg);
+	munmap(stk, 2 * pg);
+}
+
+/* What the traced child runs: a few instructions to step through. */
+static noinline int step_target(int n)
+{
+	volatile int x = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		x += i;
+	return x;
+}
+
+TEST(singlestep)
+{
+	struct user_regs_struct regs;
+	unsigned long last = 0;
+	int status, i, moved = 0;
+	pid_t pid;
+
+	pid = kml_fork_traced();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		step_target(1000);
+		_exit(kml_cpl());
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSTOPPED(status));
+		ASSERT_EQ(SIGTRAP, WSTOPSIG(status));
+		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+		/* Each step stops in the program, one instruction on. */
+		EXPECT_GT(0xc0000000UL, (unsigned long)regs.eip);
+		moved += regs.eip != last;
+		last = regs.eip;
+	}
+	EXPECT_EQ(50, moved);
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(expected_cpl(), WEXITSTATUS(status));
 }
 
 int main(int argc, char **argv)
