@@ -166,6 +166,7 @@ SYM_CODE_START(kml_entry_nmi)
 	jmp	asm_exc_nmi
 kml_nmi_return:
 	movl	PER_CPU_VAR(kml_nmi_sp), %esp
+SYM_INNER_LABEL(kml_nmi_iret, SYM_L_GLOBAL)
 	iret
 SYM_CODE_END(kml_entry_nmi)
 
@@ -202,8 +203,9 @@ SYM_INNER_LABEL(kml_return_tail_end, SYM_L_GLOBAL)
 
 	/*
 	 * Single-stepping, or RF to restore: an IRET frame below the
-	 * program's ESP. If it cannot be written, kml_put_iret_frame()
-	 * clears TF and RF and the return takes the path above.
+	 * program's ESP, which kml_put_iret_frame() writes and points
+	 * PT_OLDESP at. If it cannot be written, it clears TF and RF and the
+	 * return takes the path above.
 	 */
 .Lkml_return_iret:
 	movl	%esp, %eax
@@ -219,8 +221,8 @@ SYM_INNER_LABEL(kml_return_tail_end, SYM_L_GLOBAL)
 	popl	%eax
 4:	popl	%ds
 5:	popl	%es
-6:	movl	6 * 4(%esp), %esp	/* PT_OLDESP: the program's ESP */
-	subl	$3 * 4, %esp		/* the frame kml_put_iret_frame() wrote */
+6:	movl	6 * 4(%esp), %esp	/* PT_OLDESP: the IRET frame */
+SYM_INNER_LABEL(kml_return_iret, SYM_L_GLOBAL)
 	iret
 
 	_ASM_EXTABLE_TYPE(4b, 5b, EX_TYPE_POP_ZERO|EX_REG_DS)

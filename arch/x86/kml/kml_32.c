@@ -66,6 +66,7 @@ struct kml_df_frame {
 
 /* entry_32.S */
 extern const char kml_return_tail[], kml_return_tail_end[];
+extern const char kml_return_iret[], kml_nmi_iret[];
 
 void __noreturn kml_df_resume(struct kml_df_frame *frame);
 void kml_df_lost_interrupts(void);
@@ -296,8 +297,9 @@ noinstr void kml_nmi_exit(void)
  * EFLAGS) goes right below the program's stack pointer, where an event
  * frame would go; a program has no red zone on IA-32.
  *
- * Return: true if written; else TF and RF are cleared in @regs (a lost
- * single step) and the return takes the path without IRET.
+ * Return: true if written, and @regs->sp then points at the frame; else
+ * TF and RF are cleared in @regs (a lost single step) and the return takes
+ * the path without IRET.
  */
 bool kml_put_iret_frame(struct pt_regs *regs)
 {
@@ -310,7 +312,9 @@ bool kml_put_iret_frame(struct pt_regs *regs)
 	     !put_user(__KERNEL_CS, &frame[1]) &&
 	     !put_user(regs->flags | X86_EFLAGS_IF, &frame[2]);
 	pagefault_enable();
-	if (!ok)
+	if (ok)
+		regs->sp = (unsigned long)frame;
+	else
 		regs->flags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF);
 	return ok;
 }
@@ -331,7 +335,8 @@ bool kml_put_iret_frame(struct pt_regs *regs)
  *
  * If the program was running (EIP in the user half, or in the last two
  * instructions of kml_return_to_user, where everything but EIP is the
- * program's already), restore CR3 and the LDT, build the ring-3 view of a
+ * program's already, or at the IRET of a return to it, whose frame holds
+ * EIP and EFLAGS), restore CR3 and the LDT, build the ring-3 view of a
  * write fault of the program at @cr2 on the task stack and enter the page
  * fault entry with it: the fault is handled, or becomes a signal, as in
  * user mode, and the program then restarts the instruction that took the
@@ -343,22 +348,37 @@ bool kml_put_iret_frame(struct pt_regs *regs)
  */
 noinstr void kml_double_fault(unsigned long cr2)
 {
-	unsigned long ip = KML_TSS(ip), sp = KML_TSS(sp);
+	unsigned long ip = KML_TSS(ip), sp = KML_TSS(sp), flags;
 	struct kml_df_frame *f;
 	struct mm_struct *mm;
+	bool iret;
 
 	if (!kml_current() || KML_TSS(cs) != __KERNEL_CS || sp >= TASK_SIZE)
 		return;
+	iret = ip == (unsigned long)kml_return_iret ||
+	       ip == (unsigned long)kml_nmi_iret;
 	if (ip >= (unsigned long)kml_return_tail &&
 	    ip < (unsigned long)kml_return_tail_end)
 		ip = this_cpu_read(kml_ret_ip);
-	else if (ip >= TASK_SIZE)
+	else if (ip >= TASK_SIZE && !iret)
 		return;
 	mm = this_cpu_read(cpu_tlbstate.loaded_mm);
 	if (!mm_is_kml(mm))
 		return;
 
 	native_write_cr3(__pa(mm->pgd));
+	flags = KML_TSS(flags);
+	if (iret) {
+		/*
+		 * An NMI hit the IRET of a return to the program: the frame
+		 * at ESP (just written, so there) holds its EIP and EFLAGS.
+		 */
+		u32 *frame = (u32 *)sp;
+
+		ip = READ_ONCE(frame[0]);
+		flags = READ_ONCE(frame[2]);
+		sp += 3 * 4;
+	}
 	instrumentation_begin();
 	load_mm_ldt(mm);
 	instrumentation_end();
@@ -377,7 +397,7 @@ noinstr void kml_double_fault(unsigned long cr2)
 	f->error_code = X86_PF_USER | X86_PF_WRITE;
 	f->ip = ip;
 	f->cs = __USER_CS;
-	f->flags = KML_TSS(flags) | X86_EFLAGS_IF;
+	f->flags = flags | X86_EFLAGS_IF;
 	f->sp = sp;
 	f->ss = __USER_DS;
 	native_write_cr2(cr2);
