@@ -33,6 +33,10 @@
  *    program's stack pointer; with TF or RF to restore it leaves with an
  *    IRET frame written there by kml_put_iret_frame() (kml_32.c).
  *
+ *  - kml_syscall_direct: the AT_SYSINFO of a KML process, which glibc
+ *    calls for every system call: a call into the kernel, returning
+ *    through kml_return_to_user to a RET.
+ *
  * A fault while the CPU pushes an event frame on the program's stack (a
  * stack that must grow, or a copy-on-write stack page after fork())
  * faults again while the CPU pushes the page fault's frame, and ends in
@@ -42,6 +46,7 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/asm-offsets.h>
+#include <asm/errno.h>
 #include <asm/extable_fixup_types.h>
 #include <asm/kml.h>
 #include <asm/page_types.h>
@@ -70,6 +75,10 @@ SYM_CODE_START(kml_entry_stubs)
 	vector = 0
 	.rept 256
 	.p2align 6, 0xcc
+	.if vector == X86_TRAP_DB
+	cmpl	$kml_direct_step_ip, (%esp)
+	je	kml_direct_step
+	.endif
 	cmpl	$__PAGE_OFFSET, %esp
 	jae	1f
 	movl	%esp, PER_CPU_VAR(kml_entry_sp)
@@ -258,3 +267,78 @@ SYM_CODE_START(kml_df_resume)
 	_ASM_EXTABLE_TYPE(8b, 9b, EX_TYPE_POP_ZERO|EX_REG_ES)
 	_ASM_EXTABLE_TYPE(9b, 10b, EX_TYPE_POP_ZERO|EX_REG_GS)
 SYM_CODE_END(kml_df_resume)
+
+/*
+ * kml_syscall_direct - the system call entry of a KML process
+ *
+ * AT_SYSINFO of a KML process (kml_sysinfo_entry()). glibc calls it as it
+ * calls __kernel_vsyscall (call *%gs:0x10): the number in EAX, the
+ * arguments in EBX, ECX, EDX, ESI, EDI and EBP; the result comes back in
+ * EAX and every other register as it was, as with int $0x80. It builds
+ * the ring-3 view of an int $0x80 on the task stack, with EIP
+ * kml_direct_ret and ESP the program's (at the return address), runs the
+ * system call as do_int80_syscall_32() does for int $0x80, and returns
+ * through kml_return_to_user to kml_direct_ret, whose RET pops the return
+ * address: nothing is written below the program's stack pointer. A
+ * restarted call (EIP moved back 2 bytes, as after int $0x80) runs the
+ * JMP right before kml_direct_ret, back here.
+ *
+ * A tracer's single step (TF) traps after the CLI, on the program's
+ * stack: the #DB stub sends that trap to kml_direct_step, which clears TF
+ * and notes it, and the entry sets TF in the frame again, so that the
+ * step ends after the RET, as one over int $0x80 ends after it.
+ */
+	.p2align 4
+SYM_CODE_START(kml_syscall_direct)
+	cli
+SYM_INNER_LABEL(kml_direct_step_ip, SYM_L_GLOBAL)
+	movl	%esp, PER_CPU_VAR(kml_entry_sp)
+	movl	PER_CPU_VAR(cpu_tss_rw + TSS_sp1), %esp
+	pushl	$__USER_DS			/* pt_regs->ss */
+	pushl	PER_CPU_VAR(kml_entry_sp)	/* pt_regs->sp */
+	pushfl					/* pt_regs->flags */
+	orl	$X86_EFLAGS_IF, (%esp)
+	cmpb	$0, PER_CPU_VAR(kml_direct_tf)
+	je	1f
+	movb	$0, PER_CPU_VAR(kml_direct_tf)
+	orl	$X86_EFLAGS_TF, (%esp)
+1:	pushl	$__USER_CS			/* pt_regs->cs */
+	pushl	$kml_direct_ret			/* pt_regs->ip */
+	pushl	%eax				/* pt_regs->orig_ax */
+	pushl	$0				/* pt_regs->gs */
+	pushl	%fs
+	pushl	%es
+	pushl	%ds
+	pushl	$-ENOSYS			/* pt_regs->ax */
+	pushl	%ebp
+	pushl	%edi
+	pushl	%esi
+	pushl	%edx
+	pushl	%ecx
+	pushl	%ebx
+	movl	$__USER_DS, %edx
+	movl	%edx, %ds
+	movl	%edx, %es
+	cld
+	movl	%esp, %eax
+	call	do_int80_syscall_32
+#ifdef CONFIG_GCC_PLUGIN_STACKLEAK
+	call	stackleak_erase
+#endif
+	jmp	kml_return_to_user
+	/* The 2-byte instruction before kml_direct_ret: a restarted call. */
+	.byte	0xeb, kml_syscall_direct - kml_direct_ret
+SYM_INNER_LABEL(kml_direct_ret, SYM_L_GLOBAL)
+	ret
+SYM_CODE_END(kml_syscall_direct)
+
+/*
+ * A single-step trap after the CLI of kml_syscall_direct, on the
+ * program's stack: go on without TF, and let the entry put it back.
+ */
+SYM_CODE_START_LOCAL(kml_direct_step)
+	andl	$~X86_EFLAGS_TF, 2 * 4(%esp)
+	movb	$1, PER_CPU_VAR(kml_direct_tf)
+SYM_INNER_LABEL(kml_direct_step_iret, SYM_L_GLOBAL)
+	iret
+SYM_CODE_END(kml_direct_step)

@@ -49,6 +49,7 @@ DEFINE_PER_CPU(u8, kml_on_cpu);
 DEFINE_PER_CPU(unsigned long, kml_entry_sp);
 DEFINE_PER_CPU(unsigned long, kml_nmi_sp);
 DEFINE_PER_CPU(unsigned long, kml_ret_ip);
+DEFINE_PER_CPU(u8, kml_direct_tf);
 
 /* The ordinary entry of each vector, where the KML stubs go on. */
 unsigned long kml_entry_target[IDT_ENTRIES] __ro_after_init;
@@ -66,7 +67,9 @@ struct kml_df_frame {
 
 /* entry_32.S */
 extern const char kml_return_tail[], kml_return_tail_end[];
-extern const char kml_return_iret[], kml_nmi_iret[];
+extern const char kml_return_iret[], kml_nmi_iret[], kml_direct_step_iret[];
+extern const char kml_syscall_direct[], kml_direct_step_ip[];
+extern const char kml_direct_ret[];
 
 void __noreturn kml_df_resume(struct kml_df_frame *frame);
 void kml_df_lost_interrupts(void);
@@ -321,6 +324,17 @@ bool kml_put_iret_frame(struct pt_regs *regs)
 
 #define KML_TSS(x) this_cpu_read(cpu_tss_rw.x86_tss.x)
 
+/*
+ * The instructions of the direct entry that run in the program's state,
+ * on its stack: its first (the CLI), the restart JMP and the RET.
+ */
+static __always_inline bool kml_direct_program_ip(unsigned long ip)
+{
+	return ip == (unsigned long)kml_syscall_direct ||
+	       ip == (unsigned long)kml_direct_ret - 2 ||
+	       ip == (unsigned long)kml_direct_ret;
+}
+
 /**
  * kml_double_fault - recover a KML program's stack fault
  * @cr2: CR2 as the double fault left it: the address of the second fault
@@ -333,9 +347,10 @@ bool kml_put_iret_frame(struct pt_regs *regs)
  * ordinary TSS, with EIP at the instruction that took the first event,
  * but not its CR3: the double-fault task runs on swapper_pg_dir.
  *
- * If the program was running (EIP in the user half, or in the last two
+ * If the program was running (EIP in the user half; in the last two
  * instructions of kml_return_to_user, where everything but EIP is the
- * program's already, or at the IRET of a return to it, whose frame holds
+ * program's already; at an instruction of the direct entry that runs in
+ * the program's state; at the IRET of a return to it, whose frame holds
  * EIP and EFLAGS), restore CR3 and the LDT, build the ring-3 view of a
  * write fault of the program at @cr2 on the task stack and enter the page
  * fault entry with it: the fault is handled, or becomes a signal, as in
@@ -356,11 +371,14 @@ noinstr void kml_double_fault(unsigned long cr2)
 	if (!kml_current() || KML_TSS(cs) != __KERNEL_CS || sp >= TASK_SIZE)
 		return;
 	iret = ip == (unsigned long)kml_return_iret ||
-	       ip == (unsigned long)kml_nmi_iret;
+	       ip == (unsigned long)kml_nmi_iret ||
+	       ip == (unsigned long)kml_direct_step_iret;
 	if (ip >= (unsigned long)kml_return_tail &&
 	    ip < (unsigned long)kml_return_tail_end)
 		ip = this_cpu_read(kml_ret_ip);
-	else if (ip >= TASK_SIZE && !iret)
+	else if (ip == (unsigned long)kml_direct_step_ip)
+		ip = (unsigned long)kml_syscall_direct;	/* the CLI again */
+	else if (ip >= TASK_SIZE && !iret && !kml_direct_program_ip(ip))
 		return;
 	mm = this_cpu_read(cpu_tlbstate.loaded_mm);
 	if (!mm_is_kml(mm))
@@ -438,4 +456,15 @@ void kml_df_lost_interrupts(void)
 				     : "memory", "cc");
 		}
 	}
+}
+
+/**
+ * kml_sysinfo_entry - the AT_SYSINFO entry of a new executable
+ *
+ * Return: the direct system call entry for a KML process, else 0 (the
+ * vDSO's __kernel_vsyscall).
+ */
+unsigned long kml_sysinfo_entry(void)
+{
+	return mm_is_kml(current->mm) ? (unsigned long)kml_syscall_direct : 0;
 }

@@ -28,8 +28,17 @@
  *               page: far too little for the NMI handler, which must not
  *               run there
  * singlestep:   a tracer single-steps the program (the return with TF)
+ * direct_entry: AT_SYSINFO of a ring-0 program is KML's direct entry in
+ *               the kernel half (the vDSO's __kernel_vsyscall elsewhere):
+ *               results and errors, six arguments, every register but
+ *               EAX kept, a blocked call interrupted by a signal and
+ *               restarted (SA_RESTART), a single step over it
+ * glibc_direct: glibc's own system calls go through AT_SYSINFO: a tracer
+ *               sees the system call stop at the direct entry's return
+ *               address in the kernel half from a ring-0 program
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -53,11 +62,13 @@
 /*
  * The CPL this run should have: as kml_expected_cpl(), and ring 3 from the
  * trusted directory too while the kernel says at boot that KML is
- * unavailable (no local APIC, page table isolation).
+ * unavailable (no local APIC, page table isolation); main() reads that.
  */
+static const char *boot_refusal;
+
 static unsigned int expected_cpl(void)
 {
-	if (kml_trusted_run() && !getenv("KML_EXPECT_CPL") && kml_boot_refusal())
+	if (kml_trusted_run() && !getenv("KML_EXPECT_CPL") && boot_refusal)
 		return 3;
 	return kml_expected_cpl();
 }
@@ -67,7 +78,7 @@ static const char *refusal(void)
 {
 	const char *why = kml_refusal();
 
-	return why ? why : kml_boot_refusal();
+	return why ? why : boot_refusal;
 }
 
 static long int80(long nr, long a1, long a2, long a3)
@@ -394,12 +405,40 @@ static void unpin(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/* The kernel log without the NMI backtraces: any splat in it? */
+/*
+ * Does a message of the kernel log start as a splat does (the patterns of
+ * the test runner, less the call traces the NMI backtraces print)?
+ */
 static bool log_has_splat(void)
 {
-	return kml_log_has("BUG:") || kml_log_has("WARNING:") ||
-	       kml_log_has("Oops") || kml_log_has("double fault") ||
-	       kml_log_has("general protection");
+	static const char * const splat[] = {
+		"BUG:", "WARNING:", "Oops", "general protection fault",
+		"double fault", "Kernel panic", "kernel BUG at",
+	};
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	bool found = false;
+	char *buf, *line;
+	unsigned int i;
+	int n;
+
+	if (size <= 0)
+		return false;
+	buf = malloc(size + 1);
+	if (!buf)
+		return false;
+	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
+	buf[n > 0 ? n : 0] = '\0';
+	for (line = strtok(buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
+		if (*line == '<')
+			line = strchrnul(line, '>') + 1;
+		if (*line == '[')
+			line = strchrnul(line, ']') + 1;
+		line += strspn(line, " ");
+		for (i = 0; i < sizeof(splat) / sizeof(splat[0]); i++)
+			found |= !strncmp(line, splat[i], strlen(splat[i]));
+	}
+	free(buf);
+	return found;
 }
 
 TEST(nmi_on_short_stack)
@@ -531,9 +570,229 @@ TEST(singlestep)
 	EXPECT_EQ(expected_cpl(), WEXITSTATUS(status));
 }
 
+/*
+ * call_entry6(entry, nr, a1..a6): a system call through @entry with all
+ * six argument registers; regs_kept(entry): getpid through @entry with
+ * EBX..EBP set to patterns, returns how many of them changed.
+ */
+long call_entry6(void *entry, long nr, long a1, long a2, long a3, long a4,
+		 long a5, long a6);
+int regs_kept(void *entry);
+asm(".text\n"
+    ".globl call_entry6\n"
+    "call_entry6:\n\t"
+    "pushl %ebp\n\tpushl %edi\n\tpushl %esi\n\tpushl %ebx\n\t"
+    "movl 24(%esp), %eax\n\tmovl 28(%esp), %ebx\n\t"
+    "movl 32(%esp), %ecx\n\tmovl 36(%esp), %edx\n\t"
+    "movl 40(%esp), %esi\n\tmovl 44(%esp), %edi\n\t"
+    "movl 48(%esp), %ebp\n\t"
+    "call *20(%esp)\n\t"
+    "popl %ebx\n\tpopl %esi\n\tpopl %edi\n\tpopl %ebp\n\t"
+    "ret\n"
+    ".globl regs_kept\n"
+    "regs_kept:\n\t"
+    "pushl %ebp\n\tpushl %edi\n\tpushl %esi\n\tpushl %ebx\n\t"
+    "movl $0x11111111, %ebx\n\tmovl $0x22222222, %ecx\n\t"
+    "movl $0x33333333, %edx\n\tmovl $0x44444444, %esi\n\t"
+    "movl $0x55555555, %edi\n\tmovl $0x66666666, %ebp\n\t"
+    "movl $20, %eax\n\t"			/* SYS_getpid */
+    "call *20(%esp)\n\t"
+    "xorl %eax, %eax\n\t"
+    "cmpl $0x11111111, %ebx\n\tsetne %al\n\t"
+    "cmpl $0x22222222, %ecx\n\tsetne %ah\n\taddb %ah, %al\n\t"
+    "cmpl $0x33333333, %edx\n\tsetne %ah\n\taddb %ah, %al\n\t"
+    "cmpl $0x44444444, %esi\n\tsetne %ah\n\taddb %ah, %al\n\t"
+    "cmpl $0x55555555, %edi\n\tsetne %ah\n\taddb %ah, %al\n\t"
+    "cmpl $0x66666666, %ebp\n\tsetne %ah\n\taddb %ah, %al\n\t"
+    "movzbl %al, %eax\n\t"
+    "popl %ebx\n\tpopl %esi\n\tpopl %edi\n\tpopl %ebp\n\t"
+    "ret\n");
+
+static volatile int usr2_seen;
+static int futex_word = 5, futex_word2;
+
+#define FUTEX_CMP_REQUEUE_PRIVATE	(4 | 128)
+
+static void on_usr2(int sig)
+{
+	usr2_seen = 1;
+}
+
+/*
+ * In a child: read 4 bytes from @fd through @entry while the parent
+ * interrupts the read with SIGUSR2 (handled with @sa_flags) and then
+ * writes; tell the parent through @ready once the handler is set. Exit 0
+ * if the read returned @want, and the handler ran.
+ */
+static void read_interrupted(void *entry, int fd, int ready, int sa_flags,
+			     long want)
+{
+	struct sigaction sa = { .sa_handler = on_usr2, .sa_flags = sa_flags };
+	char buf[4];
+	long n;
+
+	if (sigaction(SIGUSR2, &sa, NULL) || write(ready, "r", 1) != 1)
+		_exit(2);
+	n = vsyscall(entry, SYS_read, fd, (long)buf, sizeof(buf));
+	_exit(n == want && usr2_seen ? 0 : 1);
+}
+
+/*
+ * Wait until @pid blocks in read() (/proc/PID/syscall starts with its
+ * number): 0, or -1 after 10 s.
+ */
+static int wait_in_read(pid_t pid)
+{
+	char path[64], line[256];
+	int i, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (i = 0; i < 1000; i++) {
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, line, sizeof(line) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			return -1;
+		line[n] = '\0';
+		if (!strncmp(line, "3 ", 2))	/* SYS_read */
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* The child's exit status, or 128 + the signal that killed it. */
+static int run_interrupted(void *entry, int sa_flags, long want)
+{
+	int fds[2], ready[2], status;
+	char c;
+	pid_t pid;
+
+	if (pipe(fds) || pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		read_interrupted(entry, fds[0], ready[1], sa_flags, want);
+	if (read(ready[0], &c, 1) != 1 || wait_in_read(pid))
+		return -1;
+	kill(pid, SIGUSR2);
+	usleep(200000);
+	if (write(fds[1], "abcd", 4) != 4)
+		return -1;
+	waitpid(pid, &status, 0);
+	close(fds[0]);
+	close(fds[1]);
+	close(ready[0]);
+	close(ready[1]);
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	       128 + WTERMSIG(status);
+}
+
+TEST(direct_entry)
+{
+	void *entry = (void *)getauxval(AT_SYSINFO);
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p;
+
+	ASSERT_TRUE(!!entry);
+	TH_LOG("AT_SYSINFO %p", entry);
+	/* In ring 0, KML's entry in the kernel half; else the vDSO's. */
+	EXPECT_EQ(expected_cpl() == 0, (uintptr_t)entry >= 0xc0000000u);
+	EXPECT_EQ(getppid(), call_entry6(entry, SYS_getppid, 0, 0, 0, 0, 0, 0));
+	EXPECT_EQ(-9, call_entry6(entry, SYS_close, 12345, 0, 0, 0, 0, 0));
+	/* mmap2 takes its sixth argument, the page offset, in EBP. */
+	p = (char *)call_entry6(entry, 192, 0, pg, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE((uintptr_t)p < -4096u);
+	p[0] = 1;
+	EXPECT_EQ(0, call_entry6(entry, SYS_munmap, (long)p, pg, 0, 0, 0, 0));
+	/*
+	 * futex_time64 (422) FUTEX_CMP_REQUEUE compares the futex with the
+	 * sixth argument.
+	 */
+	EXPECT_EQ(0, call_entry6(entry, 422, (long)&futex_word,
+				 FUTEX_CMP_REQUEUE_PRIVATE, 0, 0,
+				 (long)&futex_word2, 5));
+	EXPECT_EQ(-11, call_entry6(entry, 422, (long)&futex_word,
+				   FUTEX_CMP_REQUEUE_PRIVATE, 0, 0,
+				   (long)&futex_word2, 6));	/* -EAGAIN */
+	EXPECT_EQ(0, regs_kept(entry));
+	/* Interrupted while blocked, restarted after the handler. */
+	EXPECT_EQ(0, run_interrupted(entry, SA_RESTART, 4));
+}
+
+/* A tracer single-steps over a call through AT_SYSINFO. */
+TEST(singlestep_over_entry)
+{
+	void *entry = (void *)getauxval(AT_SYSINFO);
+	struct user_regs_struct regs;
+	int status, i;
+	pid_t pid;
+
+	ASSERT_TRUE(!!entry);
+	pid = kml_fork_traced();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		long r = vsyscall(entry, SYS_getppid, 0, 0, 0);
+
+		_exit(r == getppid() ? kml_cpl() : 99);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* Step through the rest of the child, every stop a SIGTRAP. */
+	for (i = 0; i < 100000; i++) {
+		ASSERT_EQ(0, ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		if (!WIFSTOPPED(status))
+			break;
+		ASSERT_EQ(SIGTRAP, WSTOPSIG(status));
+		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	}
+	TH_LOG("%d single steps", i);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(expected_cpl(), WEXITSTATUS(status));
+}
+
+TEST(glibc_direct)
+{
+	struct user_regs_struct regs;
+	int status, stops = 0, at_kml = 0;
+	pid_t pid;
+
+	pid = kml_fork_traced();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int i;
+
+		for (i = 0; i < 5; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	for (;;) {
+		ASSERT_EQ(0, ptrace(PTRACE_SYSCALL, pid, NULL, NULL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		if (!WIFSTOPPED(status))
+			break;
+		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+		if (regs.orig_eax != SYS_getppid)
+			continue;
+		stops++;
+		at_kml += (unsigned long)regs.eip >= 0xc0000000u;
+	}
+	TH_LOG("%d getppid stops, %d of them at KML's entry", stops, at_kml);
+	EXPECT_EQ(10, stops);
+	EXPECT_EQ(expected_cpl() == 0 ? stops : 0, at_kml);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--exit-with-cpl"))
 		return kml_cpl();
+	/* Read before nmi_on_short_stack clears the kernel log. */
+	boot_refusal = kml_boot_refusal();
+	if (boot_refusal)
+		boot_refusal = strdup(boot_refusal);
 	return test_harness_run(argc, argv);
 }
