@@ -21,6 +21,9 @@
 #include <linux/init.h>
 #include <linux/kml.h>
 #include <linux/mm.h>
+#include <linux/mmu_context.h>
+#include <linux/pgalloc.h>
+#include <linux/processor.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
 #include <linux/set_memory.h>
@@ -29,12 +32,11 @@
 #include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/kml.h>
-#include <asm/mmu_context.h>
-#include <asm/pgalloc.h>
-#include <asm/processor.h>
 #include <asm/tlbflush.h>
 #include <asm/trap_pf.h>
 #include <asm/trapnr.h>
+
+#include "kml_32.h"
 
 static KML_REFUSAL(kml_no_init, "KML could not set up its entry code");
 static KML_REFUSAL(kml_no_apic, "the CPU has no local APIC");
@@ -64,16 +66,6 @@ struct kml_df_frame {
 	unsigned long bx, cx, dx, si, di, bp, ax, ds, es, gs;
 	unsigned long error_code, ip, cs, flags, sp, ss;
 };
-
-/* entry_32.S */
-extern const char kml_return_tail[], kml_return_tail_end[];
-extern const char kml_return_iret[], kml_nmi_iret[], kml_direct_step_iret[];
-extern const char kml_syscall_direct[], kml_direct_step_ip[];
-extern const char kml_direct_ret[];
-
-void __noreturn kml_df_resume(struct kml_df_frame *frame);
-void kml_df_lost_interrupts(void);
-bool kml_put_iret_frame(struct pt_regs *regs);
 
 static void kml_set_gate_offset(gate_desc *g, unsigned long addr)
 {

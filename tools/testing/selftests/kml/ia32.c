@@ -345,11 +345,7 @@ TEST(irq_during_stack_fault)
 	TH_LOG("an event frame faulted in the page below ESP in %d of %d rounds",
 	       faulted, rounds);
 	/* In ring 3 the CPU pushes event frames on the kernel stack. */
-	if (expected_cpl() == 0) {
-		EXPECT_LT(0, faulted);
-	} else {
-		EXPECT_EQ(0, faulted);
-	}
+	EXPECT_EQ(expected_cpl() == 0, faulted > 0);
 	munmap(stk, 4 * pg);
 }
 
@@ -434,7 +430,7 @@ static bool log_has_splat(void)
 		if (*line == '[')
 			line = strchrnul(line, ']') + 1;
 		line += strspn(line, " ");
-		for (i = 0; i < sizeof(splat) / sizeof(splat[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(splat); i++)
 			found |= !strncmp(line, splat[i], strlen(splat[i]));
 	}
 	free(buf);
@@ -575,38 +571,39 @@ TEST(singlestep)
  * six argument registers; regs_kept(entry): getpid through @entry with
  * EBX..EBP set to patterns, returns how many of them changed.
  */
-long call_entry6(void *entry, long nr, long a1, long a2, long a3, long a4,
-		 long a5, long a6);
-int regs_kept(void *entry);
-asm(".text\n"
-    ".globl call_entry6\n"
-    "call_entry6:\n\t"
-    "pushl %ebp\n\tpushl %edi\n\tpushl %esi\n\tpushl %ebx\n\t"
-    "movl 24(%esp), %eax\n\tmovl 28(%esp), %ebx\n\t"
-    "movl 32(%esp), %ecx\n\tmovl 36(%esp), %edx\n\t"
-    "movl 40(%esp), %esi\n\tmovl 44(%esp), %edi\n\t"
-    "movl 48(%esp), %ebp\n\t"
-    "call *20(%esp)\n\t"
-    "popl %ebx\n\tpopl %esi\n\tpopl %edi\n\tpopl %ebp\n\t"
-    "ret\n"
-    ".globl regs_kept\n"
-    "regs_kept:\n\t"
-    "pushl %ebp\n\tpushl %edi\n\tpushl %esi\n\tpushl %ebx\n\t"
-    "movl $0x11111111, %ebx\n\tmovl $0x22222222, %ecx\n\t"
-    "movl $0x33333333, %edx\n\tmovl $0x44444444, %esi\n\t"
-    "movl $0x55555555, %edi\n\tmovl $0x66666666, %ebp\n\t"
-    "movl $20, %eax\n\t"			/* SYS_getpid */
-    "call *20(%esp)\n\t"
-    "xorl %eax, %eax\n\t"
-    "cmpl $0x11111111, %ebx\n\tsetne %al\n\t"
-    "cmpl $0x22222222, %ecx\n\tsetne %ah\n\taddb %ah, %al\n\t"
-    "cmpl $0x33333333, %edx\n\tsetne %ah\n\taddb %ah, %al\n\t"
-    "cmpl $0x44444444, %esi\n\tsetne %ah\n\taddb %ah, %al\n\t"
-    "cmpl $0x55555555, %edi\n\tsetne %ah\n\taddb %ah, %al\n\t"
-    "cmpl $0x66666666, %ebp\n\tsetne %ah\n\taddb %ah, %al\n\t"
-    "movzbl %al, %eax\n\t"
-    "popl %ebx\n\tpopl %esi\n\tpopl %edi\n\tpopl %ebp\n\t"
-    "ret\n");
+static __attribute__((naked)) long
+call_entry6(void *entry, long nr, long a1, long a2, long a3, long a4,
+	    long a5, long a6)
+{
+	asm("pushl %ebp\n\tpushl %edi\n\tpushl %esi\n\tpushl %ebx\n\t"
+	    "movl 24(%esp), %eax\n\tmovl 28(%esp), %ebx\n\t"
+	    "movl 32(%esp), %ecx\n\tmovl 36(%esp), %edx\n\t"
+	    "movl 40(%esp), %esi\n\tmovl 44(%esp), %edi\n\t"
+	    "movl 48(%esp), %ebp\n\t"
+	    "call *20(%esp)\n\t"
+	    "popl %ebx\n\tpopl %esi\n\tpopl %edi\n\tpopl %ebp\n\t"
+	    "ret");
+}
+
+static __attribute__((naked)) int regs_kept(void *entry)
+{
+	asm("pushl %ebp\n\tpushl %edi\n\tpushl %esi\n\tpushl %ebx\n\t"
+	    "movl $0x11111111, %ebx\n\tmovl $0x22222222, %ecx\n\t"
+	    "movl $0x33333333, %edx\n\tmovl $0x44444444, %esi\n\t"
+	    "movl $0x55555555, %edi\n\tmovl $0x66666666, %ebp\n\t"
+	    "movl $20, %eax\n\t"		/* SYS_getpid */
+	    "call *20(%esp)\n\t"
+	    "xorl %eax, %eax\n\t"
+	    "cmpl $0x11111111, %ebx\n\tsetne %al\n\t"
+	    "cmpl $0x22222222, %ecx\n\tsetne %ah\n\taddb %ah, %al\n\t"
+	    "cmpl $0x33333333, %edx\n\tsetne %ah\n\taddb %ah, %al\n\t"
+	    "cmpl $0x44444444, %esi\n\tsetne %ah\n\taddb %ah, %al\n\t"
+	    "cmpl $0x55555555, %edi\n\tsetne %ah\n\taddb %ah, %al\n\t"
+	    "cmpl $0x66666666, %ebp\n\tsetne %ah\n\taddb %ah, %al\n\t"
+	    "movzbl %al, %eax\n\t"
+	    "popl %ebx\n\tpopl %esi\n\tpopl %edi\n\tpopl %ebp\n\t"
+	    "ret");
+}
 
 static volatile int usr2_seen;
 static int futex_word = 5, futex_word2;
