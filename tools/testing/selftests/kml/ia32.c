@@ -372,36 +372,6 @@ TEST(irq_during_stack_fault)
 	munmap(stk, 4 * pg);
 }
 
-/* NMIs CPU @cpu has taken, from /proc/interrupts; -1 if unknown. */
-static long nmi_count(int cpu)
-{
-	char line[1024], *p, *end;
-	long v = -1;
-	FILE *f;
-	int i;
-
-	f = fopen("/proc/interrupts", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		p = line + strspn(line, " ");
-		if (strncmp(p, "NMI:", 4))
-			continue;
-		p += 4;
-		for (i = 0; i <= cpu; i++) {
-			v = strtol(p, &end, 10);
-			if (end == p) {
-				v = -1;
-				break;
-			}
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return v;
-}
-
 static int pin_to(int cpu)
 {
 	cpu_set_t set;
@@ -434,19 +404,12 @@ static bool log_has_splat(void)
 		"BUG:", "WARNING:", "Oops", "general protection fault",
 		"double fault", "Kernel panic", "kernel BUG at",
 	};
-	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf = kml_read_klog(), *line;
 	bool found = false;
-	char *buf, *line;
 	unsigned int i;
-	int n;
 
-	if (size <= 0)
-		return false;
-	buf = malloc(size + 1);
 	if (!buf)
 		return false;
-	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
-	buf[n > 0 ? n : 0] = '\0';
 	for (line = strtok(buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
 		if (*line == '<')
 			line = strchrnul(line, '>') + 1;
@@ -499,7 +462,7 @@ TEST(nmi_on_short_stack)
 	ASSERT_EQ(0, kml_write_file("/proc/sys/kernel/printk", "1"));
 	ASSERT_EQ(0, kml_write_file("/proc/sys/kernel/printk_devkmsg", "on\n"));
 
-	before = nmi_count(0);
+	before = kml_nmi_count(0);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -524,7 +487,7 @@ TEST(nmi_on_short_stack)
 	}
 	spin_at(stk + pg + 256, stop, ~0UL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	after = nmi_count(0);
+	after = kml_nmi_count(0);
 	/*
 	 * The console prints what is pending at the level it has then: let
 	 * a message of ours flush the backtraces while it is still 1.

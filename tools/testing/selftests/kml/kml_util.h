@@ -111,6 +111,23 @@ static inline bool kml_locked_down(void)
 	return line[0] && !strstr(line, "[none]");
 }
 
+/* The kernel log (SYSLOG_ACTION_READ_ALL), NUL-terminated; free() it. */
+static inline char *kml_read_klog(void)
+{
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf;
+	int n;
+
+	if (size <= 0)
+		return NULL;
+	buf = malloc(size + 1);
+	if (!buf)
+		return NULL;
+	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
 /*
  * Why KML cannot work on the running kernel at all, as its boot line
  * "kml: unavailable: <why>" says (IA-32 for now, a CPU without a local
@@ -122,18 +139,12 @@ static inline const char *kml_boot_refusal(void)
 {
 	static char why[128];
 	const char *key = "kml: unavailable: ";
-	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf = kml_read_klog(), *p;
 	bool found;
-	char *buf, *p;
 	int n;
 
-	if (size <= 0)
-		return NULL;
-	buf = malloc(size + 1);
 	if (!buf)
 		return NULL;
-	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
-	buf[n > 0 ? n : 0] = '\0';
 	p = strstr(buf, key);
 	found = p;
 	if (found) {
@@ -292,18 +303,11 @@ static inline pid_t kml_fork_traced(void)
 /* Does the kernel log hold @text? */
 static inline bool kml_log_has(const char *text)
 {
-	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf = kml_read_klog();
 	bool found;
-	char *buf;
-	int n;
 
-	if (size <= 0)
-		return false;
-	buf = malloc(size + 1);
 	if (!buf)
 		return false;
-	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
-	buf[n > 0 ? n : 0] = '\0';
 	found = strstr(buf, text);
 	free(buf);
 	return found;
@@ -347,6 +351,36 @@ static noinline __attribute__((unused)) long kml_touch_stack(size_t size,
 	for (i = 0; i < size; i += 4096)
 		sum += big[i + (top_down ? 4095 : 0)];
 	return sum;
+}
+
+/* NMIs CPU @cpu has taken, from /proc/interrupts; -1 if unknown. */
+static inline long kml_nmi_count(int cpu)
+{
+	char line[1024], *p, *end;
+	long v = -1;
+	FILE *f;
+	int i;
+
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "NMI:", 4))
+			continue;
+		p += 4;
+		for (i = 0; i <= cpu; i++) {
+			v = strtol(p, &end, 10);
+			if (end == p) {
+				v = -1;
+				break;
+			}
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return v;
 }
 
 #endif /* KML_SELFTEST_UTIL_H */

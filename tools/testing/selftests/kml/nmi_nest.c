@@ -101,36 +101,6 @@ static int read_line(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-/* NMIs CPU @cpu has taken, from /proc/interrupts; -1 if unknown. */
-static long nmi_count(int cpu)
-{
-	char line[1024], *p, *end;
-	long v = -1;
-	FILE *f;
-	int i;
-
-	f = fopen("/proc/interrupts", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		p = line + strspn(line, " ");
-		if (strncmp(p, "NMI:", 4))
-			continue;
-		p += 4;
-		for (i = 0; i <= cpu; i++) {
-			v = strtol(p, &end, 10);
-			if (end == p) {
-				v = -1;
-				break;
-			}
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return v;
-}
-
 /* Hits and misses of our kprobe, from kprobe_profile (by event name); 0 or -1. */
 static int probe_hits(unsigned long *hit, unsigned long *missed)
 {
@@ -374,7 +344,7 @@ TEST_F_TIMEOUT(nmi_nest, nmi_handler_exceptions_survive, 120)
 	ASSERT_LE(0, kmsg_w);
 	lseek(kmsg, 0, SEEK_END);
 	ASSERT_EQ(0, probe_hits(&hit0, &missed0));
-	nmi0 = nmi_count(1);
+	nmi0 = kml_nmi_count(1);
 	ASSERT_LE(0, nmi0) TH_LOG("no NMI line for CPU 1 in /proc/interrupts");
 
 	pin(0);
@@ -412,7 +382,7 @@ TEST_F_TIMEOUT(nmi_nest, nmi_handler_exceptions_survive, 120)
 		dead = waitpid(child, &status, 0);
 	}
 	scan_log(kmsg, &log);
-	nmi1 = nmi_count(1);
+	nmi1 = kml_nmi_count(1);
 	probe_hits(&hit1, &missed1);
 
 	TH_LOG("%.1f s, %lu SysRq-l rounds; CPU 1: %ld NMIs, %lu backtraces",
