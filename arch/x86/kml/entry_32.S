@@ -46,7 +46,6 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/asm-offsets.h>
-#include <asm/errno.h>
 #include <asm/extable_fixup_types.h>
 #include <asm/kml.h>
 #include <asm/page_types.h>
@@ -304,28 +303,13 @@ SYM_INNER_LABEL(kml_direct_step_ip, SYM_L_GLOBAL)
 	orl	$X86_EFLAGS_TF, (%esp)
 1:	pushl	$__USER_CS			/* pt_regs->cs */
 	pushl	$kml_direct_ret			/* pt_regs->ip */
-	pushl	%eax				/* pt_regs->orig_ax */
-	pushl	$0				/* pt_regs->gs */
-	pushl	%fs
-	pushl	%es
-	pushl	%ds
-	pushl	$-ENOSYS			/* pt_regs->ax */
-	pushl	%ebp
-	pushl	%edi
-	pushl	%esi
-	pushl	%edx
-	pushl	%ecx
-	pushl	%ebx
-	movl	$__USER_DS, %edx
-	movl	%edx, %ds
-	movl	%edx, %es
-	cld
-	movl	%esp, %eax
-	call	do_int80_syscall_32
-#ifdef CONFIG_GCC_PLUGIN_STACKLEAK
-	call	stackleak_erase
-#endif
-	jmp	kml_return_to_user
+	/*
+	 * The frame of an int $0x80 from ring 3: go on there. Its return
+	 * comes back through kml_return_to_user, unless the call ended the
+	 * task's KML (an exec of an untrusted program), which then returns
+	 * to ring 3 as usual.
+	 */
+	jmp	entry_INT80_32
 	/* The 2-byte instruction before kml_direct_ret: a restarted call. */
 	.byte	0xeb, kml_syscall_direct - kml_direct_ret
 SYM_INNER_LABEL(kml_direct_ret, SYM_L_GLOBAL)

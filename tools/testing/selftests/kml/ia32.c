@@ -34,6 +34,8 @@
  *               results and errors, six arguments, every register but
  *               EAX kept, a blocked call interrupted by a signal and
  *               restarted (SA_RESTART), a single step over it
+ * exec_through_entry: an untrusted program exec'd through AT_SYSINFO
+ *               starts in ring 3
  * glibc_direct: glibc's own system calls go through AT_SYSINFO: a tracer
  *               sees the system call stop at the direct entry's return
  *               address in the kernel half from a ring-0 program
@@ -704,6 +706,30 @@ TEST(direct_entry)
 	EXPECT_EQ(0, regs_kept(entry));
 	/* Interrupted while blocked, restarted after the handler. */
 	EXPECT_EQ(0, run_interrupted(entry, SA_RESTART, 4));
+}
+
+/*
+ * An exec of an untrusted program through AT_SYSINFO: the new program is
+ * no KML task, and its return from execve must be the ring-3 one.
+ */
+TEST(exec_through_entry)
+{
+	void *entry = (void *)getauxval(AT_SYSINFO);
+	char *argv[] = { "sh", "-c", "exit 7", NULL }, *envp[] = { NULL };
+	int status;
+	pid_t pid;
+
+	ASSERT_TRUE(!!entry);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		call_entry6(entry, SYS_execve, (long)"/bin/sh", (long)argv,
+			    (long)envp, 0, 0, 0);
+		_exit(99);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(7, WEXITSTATUS(status));
 }
 
 /* A tracer single-steps over a call through AT_SYSINFO. */

@@ -1,0 +1,136 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# IA-32: Debian's i386 bash and coreutils (dynamically linked, glibc) in
+# the directory under test (the trusted directory when the suite runs from
+# there) compute the same as the originals in user mode, run at the
+# expected privilege level, and get KML's direct system call entry as
+# AT_SYSINFO, through which glibc makes its system calls.
+#
+# - cat reads its own KernelMode line, and its own auxiliary vector:
+#   AT_SYSINFO (32) is in the kernel half (0xc0000000 and up) in ring 0,
+#   the vDSO's __kernel_vsyscall elsewhere;
+# - a bash script (functions, arrays, arithmetic, pipelines, subshells,
+#   command substitution, a trap, coreutils) prints the same from the
+#   copies as from the originals, and the KernelMode of its shell,
+#   subshell, pipeline and substitution processes is the expected one.
+#
+# The 32-bit guest image (mkinitramfs --arch i386) has them in
+# /opt/debian/bin (KML_DEBIAN_BIN overrides).
+
+debian=${KML_DEBIAN_BIN:-/opt/debian/bin}
+here=$(pwd -P)
+bin=$here/dynamic32-bin
+work=/tmp/kml-dynamic32
+fails=0
+
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+if [ ! -x "$debian/bash" ] || [ ! -x "$debian/sort" ]; then
+	echo "SKIP: no Debian bash and coreutils in $debian"
+	exit 4
+fi
+
+. "$(dirname "$0")/kml_lib.sh"
+cpl=$(kml_expected_cpl)
+# A 32-bit kernel may refuse ring 0 at boot (PTI, no local APIC): ia32's
+# cpl test checks that against the log; here the static ia32 of the same
+# directory says what a trusted program gets.
+if [ "$cpl" = 0 ] && [ -x ./ia32 ]; then
+	./ia32 --exit-with-cpl
+	cpl=$?
+fi
+km=0
+[ "$cpl" = 0 ] && km=1
+[ "$KML_BASELINE" = 1 ] && km=none
+echo "running from $here (KML_MODE=${KML_MODE:-ordinary}): expecting CPL $cpl, KernelMode $km"
+
+rm -rf "$bin" "$work"
+mkdir -p "$bin" "$work"
+chmod 755 "$bin"
+cp "$debian"/* "$bin"/
+chmod 755 "$bin"/*
+
+# 1. KernelMode and AT_SYSINFO of a coreutils program.
+got=$("$bin/cat" /proc/self/status | grep '^KernelMode:' | tr -d ' \t')
+[ -n "$got" ] || got=KernelMode:none
+if [ "$got" = "KernelMode:$km" ]; then
+	echo "ok: $bin/cat: $got"
+else
+	fail "$bin/cat /proc/self/status says '$got', expected KernelMode:$km"
+fi
+sysinfo=$("$bin/cat" /proc/self/auxv | od -An -tu4 -v |
+	awk '{ for (i = 1; i < NF; i += 2) if ($i == 32) print $(i + 1) }')
+if [ -z "$sysinfo" ]; then
+	fail "no AT_SYSINFO in the auxiliary vector of $bin/cat"
+elif [ "$cpl" = 0 ] && [ "$sysinfo" -lt 3221225472 ]; then
+	fail "AT_SYSINFO $sysinfo of $bin/cat is not KML's entry (kernel half)"
+elif [ "$cpl" != 0 ] && [ "$sysinfo" -ge 3221225472 ]; then
+	fail "AT_SYSINFO $sysinfo of $bin/cat is in the kernel half in ring $cpl"
+else
+	echo "ok: $bin/cat: AT_SYSINFO $(printf '%#x' "$sysinfo")"
+fi
+
+# 2. A script, by the originals and by the copies.
+cat >"$work/script.bash" <<'SCRIPT'
+mode() { echo "$1 $(cat /proc/self/status | grep '^KernelMode:' | tr -d ' \t')" >>"$MODES"; }
+mode shell
+( mode subshell )
+x=$(mode substitution; echo sub)
+echo "$x"
+true | mode pipeline
+trap 'echo trapped; mode trap' USR1
+kill -USR1 $$
+declare -a words=(kernel mode linux ring zero)
+for w in "${words[@]}"; do echo "$w ${#w} $((${#w} * 7 % 5))"; done | sort -k2n -k1
+seq 1 2000 | tr 0-9 a-j | sort | uniq -c | sort -rn | head -5
+seq 1 500 | sha256sum
+f() { local n=$1; [ "$n" -le 1 ] && echo 1 && return; echo $((n * $(f $((n - 1))))); }
+echo "fact $(f 12)"
+mkdir -p "$DIR" && for i in 3 1 2; do touch "$DIR/file$i"; done
+ls "$DIR" | tr '\n' ' '; echo
+date -u -d @86400 +%F
+seq 1 100000 | wc -l | tail -1
+SCRIPT
+
+run_script() {
+	local dir=$1 name=$2
+
+	: >"$work/$name.modes"
+	PATH=$dir:$PATH MODES=$work/$name.modes DIR=$work/ls-$name \
+		"$dir/bash" "$work/script.bash" >"$work/$name.out" 2>&1 ||
+		fail "bash from $dir exited with $?"
+}
+
+run_script "$debian" reference
+run_script "$bin" test
+for name in reference test; do
+	want=$km
+	[ $name = reference ] && want=0
+	[ "$KML_BASELINE" = 1 ] && want=none
+	kinds=$(cut -d' ' -f1 "$work/$name.modes" | sort | tr '\n' ' ')
+	if [ "$kinds" != "pipeline shell subshell substitution trap " ]; then
+		fail "$name run: KernelMode lines for '$kinds'"
+	elif [ "$want" = none ] && grep -q 'KernelMode:' "$work/$name.modes"; then
+		fail "$name run: a KernelMode line on the baseline"
+	elif [ "$want" != none ] && grep -qv " KernelMode:$want\$" "$work/$name.modes"; then
+		fail "$name run: KernelMode not $want: $(tr '\n' ' ' <"$work/$name.modes")"
+	else
+		echo "ok: $name run: KernelMode $want for $kinds"
+	fi
+done
+if [ ! -s "$work/reference.out" ]; then
+	fail "the reference run printed nothing"
+elif cmp -s "$work/reference.out" "$work/test.out"; then
+	echo "ok: the output of bash and coreutils from $bin equals the reference ($(wc -l <"$work/test.out") lines)"
+else
+	fail "the output of bash and coreutils from $bin differs from the reference:"
+	diff "$work/reference.out" "$work/test.out"
+fi
+
+rm -rf "$bin" "$work"
+echo "$fails failure(s)"
+[ $fails = 0 ]
