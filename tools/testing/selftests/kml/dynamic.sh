@@ -24,23 +24,14 @@ debian=${KML_DEBIAN_BIN:-/opt/debian/bin}
 here=$(pwd -P)
 bin=$here/dynamic-bin
 work=/tmp/kml-dynamic
-fails=0
 
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-if [ ! -x "$debian/bash" ] || [ ! -x "$debian/sort" ]; then
-	echo "SKIP: no Debian bash and coreutils in $debian"
-	exit 4
-fi
+. "$(dirname "$0")/kml_lib.sh"
+kml_need_debian "$debian"
 if [ ! -x ./kml_dyn ] || [ ! -x ./kml_pty ]; then
 	echo "FAIL: run me from the directory of kml_dyn and kml_pty"
 	exit 1
 fi
 
-. "$(dirname "$0")/kml_lib.sh"
 cpl=$(kml_expected_cpl)
 # KernelMode in /proc/PID/status: none on the baseline.
 km=0 refkm=0
@@ -62,13 +53,13 @@ got=$(./kml_dyn)
 if [ "$got" = "$want" ]; then
 	echo "ok: kml_dyn: $(echo "$got" | tr '\n' ' ')"
 else
-	fail "kml_dyn printed '$got', expected '$want'"
+	kml_fail "kml_dyn printed '$got', expected '$want'"
 fi
 got=$("$bin/ld.so" ./kml_dyn)
 if [ "$got" = "$want" ]; then
 	echo "ok: ld.so kml_dyn: $(echo "$got" | tr '\n' ' ')"
 else
-	fail "$bin/ld.so ./kml_dyn printed '$got', expected '$want'"
+	kml_fail "$bin/ld.so ./kml_dyn printed '$got', expected '$want'"
 fi
 
 # 2. A coreutils program reading its own status.
@@ -77,7 +68,7 @@ got=$("$bin/cat" /proc/self/status | grep '^KernelMode:' | tr -d ' \t')
 if [ "$got" = "KernelMode:$km" ]; then
 	echo "ok: $bin/cat: $got"
 else
-	fail "$bin/cat /proc/self/status says '$got', expected KernelMode:$km"
+	kml_fail "$bin/cat /proc/self/status says '$got', expected KernelMode:$km"
 fi
 
 # 3. The script, by the originals and by the copies.
@@ -88,7 +79,7 @@ run_script() {
 	PATH=$dir:$PATH KML_LS_DIR=$work/ls-$name \
 		./kml_pty "$dir/bash" ./dynamic.bash "$work/$name.out" \
 		"$work/$name.modes" >"$work/$name.tty" 2>&1 </dev/null || rc=$?
-	[ $rc = 0 ] || fail "bash from $dir exited with $rc; terminal: $(cat "$work/$name.tty")"
+	[ $rc = 0 ] || kml_fail "bash from $dir exited with $rc; terminal: $(cat "$work/$name.tty")"
 }
 
 check_modes() {
@@ -96,9 +87,9 @@ check_modes() {
 
 	kinds=$(cut -d' ' -f1 "$work/$name.modes" 2>/dev/null | sort | tr '\n' ' ')
 	if [ "$kinds" != "background job pipeline shell subshell substitution trap " ]; then
-		fail "$name run: KernelMode lines for '$kinds'"
+		kml_fail "$name run: KernelMode lines for '$kinds'"
 	elif grep -qv " $want\$" "$work/$name.modes"; then
-		fail "$name run: KernelMode not $want for: $(grep -v " $want\$" "$work/$name.modes" | tr '\n' ' ')"
+		kml_fail "$name run: KernelMode not $want for: $(grep -v " $want\$" "$work/$name.modes" | tr '\n' ' ')"
 	else
 		echo "ok: $name run: KernelMode $want for $kinds"
 	fi
@@ -109,14 +100,14 @@ run_script "$bin" test
 check_modes reference "$refkm"
 check_modes test "$km"
 if [ ! -s "$work/reference.out" ]; then
-	fail "the reference run printed nothing"
+	kml_fail "the reference run printed nothing"
 elif cmp -s "$work/reference.out" "$work/test.out"; then
 	echo "ok: the output of bash and coreutils from $bin equals the reference ($(wc -l <"$work/test.out") lines)"
 else
-	fail "the output of bash and coreutils from $bin differs from the reference:"
+	kml_fail "the output of bash and coreutils from $bin differs from the reference:"
 	diff "$work/reference.out" "$work/test.out"
 fi
 
 rm -rf "$bin" "$work"
-echo "$fails failure(s)"
-[ $fails = 0 ]
+echo "$kml_fails failure(s)"
+[ $kml_fails = 0 ]

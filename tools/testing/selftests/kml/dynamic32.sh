@@ -22,19 +22,10 @@ debian=${KML_DEBIAN_BIN:-/opt/debian/bin}
 here=$(pwd -P)
 bin=$here/dynamic32-bin
 work=/tmp/kml-dynamic32
-fails=0
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-if [ ! -x "$debian/bash" ] || [ ! -x "$debian/sort" ]; then
-	echo "SKIP: no Debian bash and coreutils in $debian"
-	exit 4
-fi
 
 . "$(dirname "$0")/kml_lib.sh"
+kml_need_debian "$debian"
+
 cpl=$(kml_expected_cpl)
 # A 32-bit kernel may refuse ring 0 at boot (PTI, no local APIC): ia32's
 # cpl test checks that against the log; here the static ia32 of the same
@@ -60,16 +51,16 @@ got=$("$bin/cat" /proc/self/status | grep '^KernelMode:' | tr -d ' \t')
 if [ "$got" = "KernelMode:$km" ]; then
 	echo "ok: $bin/cat: $got"
 else
-	fail "$bin/cat /proc/self/status says '$got', expected KernelMode:$km"
+	kml_fail "$bin/cat /proc/self/status says '$got', expected KernelMode:$km"
 fi
 sysinfo=$("$bin/cat" /proc/self/auxv | od -An -tu4 -v |
 	awk '{ for (i = 1; i < NF; i += 2) if ($i == 32) print $(i + 1) }')
 if [ -z "$sysinfo" ]; then
-	fail "no AT_SYSINFO in the auxiliary vector of $bin/cat"
+	kml_fail "no AT_SYSINFO in the auxiliary vector of $bin/cat"
 elif [ "$cpl" = 0 ] && [ "$sysinfo" -lt 3221225472 ]; then
-	fail "AT_SYSINFO $sysinfo of $bin/cat is not KML's entry (kernel half)"
+	kml_fail "AT_SYSINFO $sysinfo of $bin/cat is not KML's entry (kernel half)"
 elif [ "$cpl" != 0 ] && [ "$sysinfo" -ge 3221225472 ]; then
-	fail "AT_SYSINFO $sysinfo of $bin/cat is in the kernel half in ring $cpl"
+	kml_fail "AT_SYSINFO $sysinfo of $bin/cat is in the kernel half in ring $cpl"
 else
 	echo "ok: $bin/cat: AT_SYSINFO $(printf '%#x' "$sysinfo")"
 fi
@@ -102,7 +93,7 @@ run_script() {
 	: >"$work/$name.modes"
 	PATH=$dir:$PATH MODES=$work/$name.modes DIR=$work/ls-$name \
 		"$dir/bash" "$work/script.bash" >"$work/$name.out" 2>&1 ||
-		fail "bash from $dir exited with $?"
+		kml_fail "bash from $dir exited with $?"
 }
 
 run_script "$debian" reference
@@ -113,24 +104,24 @@ for name in reference test; do
 	[ "$KML_BASELINE" = 1 ] && want=none
 	kinds=$(cut -d' ' -f1 "$work/$name.modes" | sort | tr '\n' ' ')
 	if [ "$kinds" != "pipeline shell subshell substitution trap " ]; then
-		fail "$name run: KernelMode lines for '$kinds'"
+		kml_fail "$name run: KernelMode lines for '$kinds'"
 	elif [ "$want" = none ] && grep -q 'KernelMode:' "$work/$name.modes"; then
-		fail "$name run: a KernelMode line on the baseline"
+		kml_fail "$name run: a KernelMode line on the baseline"
 	elif [ "$want" != none ] && grep -qv " KernelMode:$want\$" "$work/$name.modes"; then
-		fail "$name run: KernelMode not $want: $(tr '\n' ' ' <"$work/$name.modes")"
+		kml_fail "$name run: KernelMode not $want: $(tr '\n' ' ' <"$work/$name.modes")"
 	else
 		echo "ok: $name run: KernelMode $want for $kinds"
 	fi
 done
 if [ ! -s "$work/reference.out" ]; then
-	fail "the reference run printed nothing"
+	kml_fail "the reference run printed nothing"
 elif cmp -s "$work/reference.out" "$work/test.out"; then
 	echo "ok: the output of bash and coreutils from $bin equals the reference ($(wc -l <"$work/test.out") lines)"
 else
-	fail "the output of bash and coreutils from $bin differs from the reference:"
+	kml_fail "the output of bash and coreutils from $bin differs from the reference:"
 	diff "$work/reference.out" "$work/test.out"
 fi
 
 rm -rf "$bin" "$work"
-echo "$fails failure(s)"
-[ $fails = 0 ]
+echo "$kml_fails failure(s)"
+[ $kml_fails = 0 ]

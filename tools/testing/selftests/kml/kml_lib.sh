@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Shell helpers of the KML selftests (dynamic.sh, gdb.sh), sourced from the
-# directory under test.
+# Shell helpers of the KML selftests (dynamic.sh, dynamic32.sh, gdb.sh),
+# sourced from the directory under test.
 
 # The privilege level a program of the directory under test should have,
 # as kml_expected_cpl() in kml_util.h computes it.
@@ -14,5 +14,22 @@ kml_expected_cpl()
 		echo 3
 	else
 		echo 0
+	fi
+}
+
+# Say what failed and count it in kml_fails.
+kml_fails=0
+kml_fail()
+{
+	echo "FAIL: $*"
+	kml_fails=$((kml_fails + 1))
+}
+
+# Skip the test (exit 4) unless Debian's bash and coreutils are in $1.
+kml_need_debian()
+{
+	if [ ! -x "$1/bash" ] || [ ! -x "$1/sort" ]; then
+		echo "SKIP: no Debian bash and coreutils in $1"
+		exit 4
 	fi
 }
