@@ -98,6 +98,23 @@ SYM_CODE_START(kml_entry_stubs)
 SYM_CODE_END(kml_entry_stubs)
 
 /*
+ * Copy EIP, EFLAGS (with IF) and the ESP before the event from the CPU's
+ * frame at EAX, where EIP is word @src, to the ring-3 frame on the stack,
+ * where EIP goes to word @dst; add __USER_CS and __USER_DS. ECX is scratch.
+ */
+.macro KML_USER_FRAME src:req, dst:req
+	movl	\src * 4(%eax), %ecx		/* EIP */
+	movl	%ecx, \dst * 4(%esp)
+	movl	$__USER_CS, (\dst + 1) * 4(%esp)
+	movl	(\src + 2) * 4(%eax), %ecx	/* EFLAGS */
+	orl	$X86_EFLAGS_IF, %ecx
+	movl	%ecx, (\dst + 2) * 4(%esp)
+	leal	(\src + 3) * 4(%eax), %ecx	/* ESP before the event */
+	movl	%ecx, (\dst + 3) * 4(%esp)
+	movl	$__USER_DS, (\dst + 4) * 4(%esp)
+.endm
+
+/*
  * The words of the ring-3 frame, right below where the task's pt_regs end
  * (TSS.sp1, as SWITCH_TO_KERNEL_STACK finds it): SS, ESP,
  * EFLAGS, CS, EIP and the error code. On entry to both below: the vector
@@ -108,15 +125,7 @@ SYM_CODE_START_LOCAL(kml_entry_no_error_code)
 	pushl	%eax
 	pushl	%ecx
 	movl	PER_CPU_VAR(kml_entry_sp), %eax
-	movl	0 * 4(%eax), %ecx		/* EIP */
-	movl	%ecx, 3 * 4(%esp)
-	movl	$__USER_CS, 4 * 4(%esp)
-	movl	2 * 4(%eax), %ecx		/* EFLAGS */
-	orl	$X86_EFLAGS_IF, %ecx
-	movl	%ecx, 5 * 4(%esp)
-	leal	3 * 4(%eax), %ecx		/* ESP before the event */
-	movl	%ecx, 6 * 4(%esp)
-	movl	$__USER_DS, 7 * 4(%esp)
+	KML_USER_FRAME src=0, dst=3
 	jmp	kml_entry_go
 SYM_CODE_END(kml_entry_no_error_code)
 
@@ -129,15 +138,7 @@ SYM_CODE_START_LOCAL(kml_entry_error_code)
 	jne	1f
 	orl	$KML_PF_USER, %ecx		/* a fault of the program */
 1:	movl	%ecx, 3 * 4(%esp)
-	movl	1 * 4(%eax), %ecx		/* EIP */
-	movl	%ecx, 4 * 4(%esp)
-	movl	$__USER_CS, 5 * 4(%esp)
-	movl	3 * 4(%eax), %ecx		/* EFLAGS */
-	orl	$X86_EFLAGS_IF, %ecx
-	movl	%ecx, 6 * 4(%esp)
-	leal	4 * 4(%eax), %ecx		/* ESP before the event */
-	movl	%ecx, 7 * 4(%esp)
-	movl	$__USER_DS, 8 * 4(%esp)
+	KML_USER_FRAME src=1, dst=4
 	jmp	kml_entry_go
 SYM_CODE_END(kml_entry_error_code)
 

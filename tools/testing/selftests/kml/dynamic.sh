@@ -99,14 +99,7 @@ run_script "$debian" reference
 run_script "$bin" test
 check_modes reference "$refkm"
 check_modes test "$km"
-if [ ! -s "$work/reference.out" ]; then
-	kml_fail "the reference run printed nothing"
-elif cmp -s "$work/reference.out" "$work/test.out"; then
-	echo "ok: the output of bash and coreutils from $bin equals the reference ($(wc -l <"$work/test.out") lines)"
-else
-	kml_fail "the output of bash and coreutils from $bin differs from the reference:"
-	diff "$work/reference.out" "$work/test.out"
-fi
+kml_same_output "$work/reference.out" "$work/test.out" "$bin"
 
 rm -rf "$bin" "$work"
 echo "$kml_fails failure(s)"

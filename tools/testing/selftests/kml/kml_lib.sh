@@ -33,3 +33,17 @@ kml_need_debian()
 		exit 4
 	fi
 }
+
+# Did Debian's bash and coreutils copied into $3 print ($2) what the
+# originals printed ($1)? Says so, or counts a failure.
+kml_same_output()
+{
+	if [ ! -s "$1" ]; then
+		kml_fail "the reference run printed nothing"
+	elif cmp -s "$1" "$2"; then
+		echo "ok: the output of bash and coreutils from $3 equals the reference ($(wc -l <"$2") lines)"
+	else
+		kml_fail "the output of bash and coreutils from $3 differs from the reference:"
+		diff "$1" "$2"
+	fi
+}
