@@ -31,10 +31,18 @@
 
 #define noinline	__attribute__((__noinline__))
 
+#ifdef __x86_64__
 #define KML_KERNEL_CS	0x10
 #define KML_KERNEL_DS	0x18
 #define KML_USER_DS	0x2b
 #define KML_USER_CS	0x33
+#else
+/* The 32-bit kernel's __KERNEL_CS, __KERNEL_DS, __USER_DS, __USER_CS */
+#define KML_KERNEL_CS	0x60
+#define KML_KERNEL_DS	0x68
+#define KML_USER_DS	0x7b
+#define KML_USER_CS	0x73
+#endif
 
 static inline bool kml_env_is(const char *name, const char *value)
 {
@@ -177,9 +185,49 @@ static inline const char *kml_refusal(void)
 	return NULL;
 }
 
+#ifndef __x86_64__
+/*
+ * On IA-32 a kernel may refuse ring 0 from boot on (no local APIC, page
+ * table isolation): its reason, read once when the program starts, before
+ * a test clears the kernel log or a signal handler asks.
+ */
+static const char *kml_ia32_boot_refusal;
+
+static __attribute__((constructor, unused)) void kml_ia32_read_refusal(void)
+{
+	const char *why = kml_boot_refusal();
+
+	kml_ia32_boot_refusal = why ? strdup(why) : NULL;
+}
+
+/*
+ * Does the kernel enforce NX on user pages? A 32-bit kernel does when the
+ * CPU has NX and the kernel uses PAE page tables, which /proc/meminfo
+ * tells by the size of its direct-map pages (2M with PAE, 4M without).
+ */
+static inline bool kml_nx_enforced(void)
+{
+	char line[256];
+	bool pae = false;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		pae |= !strncmp(line, "DirectMap2M:", 12);
+	fclose(f);
+	return pae && kml_cpu_flag("nx");
+}
+#endif
+
 /* The privilege level a program in the trusted directory should have. */
 static inline unsigned int kml_trusted_cpl(void)
 {
+#ifndef __x86_64__
+	if (kml_ia32_boot_refusal)
+		return 3;
+#endif
 	return kml_baseline() || kml_refusal() ? 3 : 0;
 }
 
@@ -382,5 +430,53 @@ static inline long kml_nmi_count(int cpu)
 	fclose(f);
 	return v;
 }
+
+/*
+ * The 32-bit test kernels are built without CONFIG_COMPAT_32BIT_TIME: no
+ * system calls of 32-bit time (nanosleep, futex, rt_sigtimedwait, ...),
+ * which glibc 2.36 on i386 makes whenever a time fits in 32 bits (and
+ * aborts in pthread_join() on their ENOSYS). Their 64-bit-time versions
+ * are always there: these use them on IA-32, and are libc's calls on
+ * x86-64.
+ */
+#ifdef __x86_64__
+#define kml_usleep		usleep
+#define kml_sigtimedwait	sigtimedwait
+#define kml_pthread_join	pthread_join
+#else
+#include <linux/time_types.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+static inline int kml_usleep(unsigned int us)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = us / 1000000, .tv_nsec = us % 1000000 * 1000LL,
+	};
+
+	return syscall(SYS_clock_nanosleep_time64, CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+static inline int kml_sigtimedwait(const sigset_t *set, siginfo_t *info,
+				   const struct timespec *timeout)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = timeout->tv_sec, .tv_nsec = timeout->tv_nsec,
+	};
+
+	return syscall(SYS_rt_sigtimedwait_time64, set, info, &ts, _NSIG / 8);
+}
+
+/* pthread_join() without waiting in the kernel: poll pthread_tryjoin_np(). */
+static inline int kml_pthread_join(pthread_t t, void **ret)
+{
+	int r;
+
+	while ((r = pthread_tryjoin_np(t, ret)) == EBUSY)
+		kml_usleep(1000);
+	return r;
+}
+#endif
 
 #endif /* KML_SELFTEST_UTIL_H */
