@@ -45,8 +45,13 @@
 #include "kml_util.h"
 
 /* As in kml_race_target.c */
+#ifdef __x86_64__
 #define KML_RACE_MARKER	0x4b4d4c000000UL
 #define KML_RACE_MAGIC	0x6563617220c06d6bUL
+#else
+#define KML_RACE_MARKER	0x4b4d0000UL
+#define KML_RACE_MAGIC	0x20c06d6bUL
+#endif
 
 #define NOBODY		65534
 #define MAX_RUNS	5000

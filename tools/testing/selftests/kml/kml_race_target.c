@@ -11,8 +11,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifdef __x86_64__
 #define KML_RACE_MARKER	0x4b4d4c000000UL
 #define KML_RACE_MAGIC	0x6563617220c06d6bUL
+#else
+#define KML_RACE_MARKER	0x4b4d0000UL
+#define KML_RACE_MAGIC	0x20c06d6bUL
+#endif
 
 int main(void)
 {

@@ -270,8 +270,43 @@ static void do_unshare_user(void)
 		_exit(125);
 }
 
+/*
+ * What the IA-32 test kernels are built without: user namespaces
+ * (CONFIG_USER_NS) and process_vm_readv/writev (CONFIG_CROSS_MEMORY_ATTACH).
+ * The checks that need them are left out there, with the reason said.
+ */
+static bool have_user_ns(void)
+{
+#ifdef __x86_64__
+	return true;
+#else
+	int status;
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(unshare(CLONE_NEWUSER) ? 1 : 0);
+	return p > 0 && waitpid(p, &status, 0) == p && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+#endif
+}
+
+static bool have_process_vm(void)
+{
+#ifdef __x86_64__
+	return true;
+#else
+	long v = 1, w = 0;
+	struct iovec local = { &w, sizeof(w) }, remote = { &v, sizeof(v) };
+
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == sizeof(v) ||
+	       errno != ENOSYS;
+#endif
+}
+
 TEST_F(policy, user_namespace)
 {
+	if (!have_user_ns())
+		SKIP(return, "no user namespaces (CONFIG_USER_NS)");
 	expect_refused(_metadata, helper, "the exec is in a user namespace",
 		       run(helper, do_unshare_user, NULL));
 }
@@ -321,10 +356,10 @@ TEST_F(policy, secure_exec_and_not_dumpable)
 {
 	char *out = run(helper, NULL, NULL);
 
-	EXPECT_NE(NULL, strstr(out, kml_active() ? "secure=1" : "secure=0"));
-	EXPECT_NE(NULL, strstr(out, kml_active() ? "dumpable=0" : "dumpable=1"));
+	EXPECT_TRUE(!!strstr(out, kml_active() ? "secure=1" : "secure=0"));
+	EXPECT_TRUE(!!strstr(out, kml_active() ? "dumpable=0" : "dumpable=1"));
 	out = run(ORD "/kml_secure", NULL, NULL);
-	EXPECT_NE(NULL, strstr(out, "secure=0 dumpable=1"));
+	EXPECT_TRUE(!!strstr(out, "secure=0 dumpable=1"));
 }
 
 static void do_preload(void)
@@ -348,7 +383,7 @@ TEST_F(policy, ld_preload_ignored)
 		TH_LOG("trusted: %s", out);
 	}
 	out = run(ORD "/kml_secure_dyn", do_preload, NULL);
-	EXPECT_NE(NULL, strstr(out, "preloaded")) {
+	EXPECT_TRUE(!!strstr(out, "preloaded")) {
 		TH_LOG("ordinary: %s", out);
 	}
 }
@@ -400,9 +435,13 @@ static int unprivileged_access(const char *prog)
 
 TEST_F(policy, unprivileged_cannot_trace_or_write)
 {
+	int all = have_process_vm() ? 7 : 3;
+
+	if (all != 7)
+		TH_LOG("no process_vm_writev (CONFIG_CROSS_MEMORY_ATTACH): not tried");
 	/* The same program from an ordinary directory: all three work. */
-	EXPECT_EQ(7, unprivileged_access(ORD "/kml_secure"));
-	EXPECT_EQ(kml_active() ? 0 : 7, unprivileged_access(helper));
+	EXPECT_EQ(all, unprivileged_access(ORD "/kml_secure"));
+	EXPECT_EQ(kml_active() ? 0 : all, unprivileged_access(helper));
 }
 
 static void become_nobody(void)
@@ -429,13 +468,13 @@ static void check_nobody_access(struct __test_metadata *_metadata,
 	static const char * const what[] = {
 		"PTRACE_ATTACH", "open(/proc/PID/mem, O_RDWR)", "process_vm_readv",
 	};
-	int fds[2], err[3] = { -1, -1, -1 }, i;
+	int fds[2], err[3] = { -1, -1, -1 }, i, n;
 	char *out, memfile[64];
 	void *addr = NULL;
 	pid_t target, p;
 
 	out = run_opt(prog, prep, &target, opt);
-	ASSERT_NE(NULL, strstr(out, "value=")) {
+	ASSERT_TRUE(!!strstr(out, "value=")) {
 		TH_LOG("%s %s printed \"%s\"", prog, opt ? opt : "", out);
 	}
 	ASSERT_EQ(1, sscanf(strstr(out, "value=") + 6, "%p", &addr));
@@ -471,7 +510,10 @@ static void check_nobody_access(struct __test_metadata *_metadata,
 	kill(target, SIGKILL);
 	waitpid(target, NULL, 0);
 
-	for (i = 0; i < 3; i++) {
+	n = have_process_vm() ? 3 : 2;
+	if (n != 3)
+		TH_LOG("no process_vm_readv (CONFIG_CROSS_MEMORY_ATTACH): not tried");
+	for (i = 0; i < n; i++) {
 		EXPECT_EQ(closed ? (i == 1 ? EACCES : EPERM) : 0, err[i]) {
 			TH_LOG("%s %s, %s: expected %s, got %s", prog, opt ? opt : "",
 			       what[i], closed ? (i == 1 ? "EACCES" : "EPERM") : "it to work",

@@ -10,6 +10,12 @@
  * carries in user mode; signals nest, arrive during page faults, run on an
  * alternate stack; a child is stopped, continued and killed; and signals
  * pass between a KML process and an ordinary one, both ways.
+ *
+ * On IA-32 the system call instruction of these checks is INT $0x80, which
+ * keeps every register but EAX, and the registers are EAX-EBP, EFLAGS,
+ * XMM0-7, MXCSR and the x87 control word; glibc's read() goes through
+ * AT_SYSINFO (the vDSO's __kernel_vsyscall, or KML's direct entry in ring
+ * 0), whose restart point is an INT $0x80 or the entry's JMP back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +23,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -29,9 +36,31 @@
 #include "kml_regs.h"
 
 #define PAGE		4096
+#ifdef __x86_64__
 #define SPIN_MAGIC	0x5157a7e5c0ffee01ULL
+#else
+#define SPIN_MAGIC	0xc0ffee01U
+#define REG_RIP		REG_EIP
+#define REG_RAX		REG_EAX
+#endif
 
 static volatile unsigned int handler_cpl = 99;
+
+#ifndef __x86_64__
+/*
+ * IA-32: does @ip restart a system call? An INT $0x80 (the program's, or
+ * the vDSO's after its SYSENTER), or the two-byte JMP back to KML's direct
+ * entry (AT_SYSINFO) right before the entry's return point.
+ */
+static bool restart_point(const uint8_t *ip)
+{
+	unsigned long entry = getauxval(AT_SYSINFO);
+
+	if (ip[0] == 0xcd && ip[1] == 0x80)
+		return true;
+	return ip[0] == 0xeb && (uintptr_t)ip + 2 + (int8_t)ip[1] == entry;
+}
+#endif
 
 static void handle(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 {
@@ -63,14 +92,23 @@ TEST(runs_at_expected_cpl)
 	ASSERT_EQ(kml_expected_cpl(), kml_cpl());
 }
 
+#ifdef __x86_64__
 static volatile uint64_t uc_csgsfs, uc_rip;
+#else
+static volatile uint32_t uc_cs, uc_ss, uc_rip;
+#endif
 
 static void on_usr1_ctx(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
 
 	handler_cpl = kml_cpl();
+#ifdef __x86_64__
 	uc_csgsfs = uc->uc_mcontext.gregs[REG_CSGSFS];
+#else
+	uc_cs = uc->uc_mcontext.gregs[REG_CS] & 0xffff;
+	uc_ss = uc->uc_mcontext.gregs[REG_SS] & 0xffff;
+#endif
 	uc_rip = uc->uc_mcontext.gregs[REG_RIP];
 }
 
@@ -81,9 +119,25 @@ TEST(handler_cpl_and_ucontext)
 	ASSERT_EQ(0, raise(SIGUSR1));
 	EXPECT_EQ(kml_expected_cpl(), handler_cpl);
 	/* The kernel's view is the user view, whatever the hardware runs. */
+#ifdef __x86_64__
 	EXPECT_EQ(KML_USER_CS, uc_csgsfs & 0xffff);
 	EXPECT_EQ(KML_USER_DS, uc_csgsfs >> 48);
 	EXPECT_GT(0x800000000000ULL << 9, uc_rip);	/* a user address */
+#else
+	EXPECT_EQ(KML_USER_CS, uc_cs);
+	EXPECT_EQ(KML_USER_DS, uc_ss);
+	/*
+	 * raise() makes its system call through AT_SYSINFO, and the signal
+	 * comes at its return: in the vDSO (a user address), or in ring 0 at
+	 * the return point of KML's direct entry in the kernel half, right
+	 * after its restart JMP.
+	 */
+	EXPECT_TRUE(kml_expected_cpl() == 0 ?
+		    restart_point((const uint8_t *)uc_rip - 2) :
+		    uc_rip < 0xc0000000U) {
+		TH_LOG("EIP %#x at CPL %u", uc_rip, kml_expected_cpl());
+	}
+#endif
 }
 
 /*
@@ -93,6 +147,7 @@ TEST(handler_cpl_and_ucontext)
 static struct kml_regs spin_in;
 static volatile int spin_hits, spin_uc_bad;
 
+#ifdef __x86_64__
 static int uc_differs(const ucontext_t *uc, const struct kml_regs *r,
 		      bool check_rax_rcx)
 {
@@ -122,16 +177,41 @@ static int uc_differs(const ucontext_t *uc, const struct kml_regs *r,
 	n += memcmp(uc->uc_mcontext.fpregs->_xmm, r->xmm, sizeof(r->xmm)) != 0;
 	return n;
 }
+#else
+/* IA-32: EBX-EBP; EAX with @check_eax; the SSE state in the FXSAVE image. */
+static int uc_differs(const ucontext_t *uc, const struct kml_regs *r,
+		      bool check_eax)
+{
+	const struct kml_fpstate32 *fp = (const void *)uc->uc_mcontext.fpregs;
+	const greg_t *g = uc->uc_mcontext.gregs;
+	int n = 0;
+
+	n += g[REG_EBX] != (greg_t)r->ebx;
+	n += g[REG_ECX] != (greg_t)r->ecx;
+	n += g[REG_EDX] != (greg_t)r->edx;
+	n += g[REG_ESI] != (greg_t)r->esi;
+	n += g[REG_EDI] != (greg_t)r->edi;
+	n += g[REG_EBP] != (greg_t)r->ebp;
+	if (check_eax)
+		n += g[REG_EAX] != (greg_t)r->eax;
+	n += (g[REG_EFL] & ~0x10000) != (greg_t)KML_FLAGS_PATTERN;
+	n += fp->magic != 0;		/* an FXSAVE image follows */
+	n += fp->mxcsr != r->mxcsr;
+	n += (fp->cw & 0xffff) != r->fcw;
+	n += memcmp(fp->xmm, r->xmm, sizeof(r->xmm)) != 0;
+	return n;
+}
+#endif
 
 static void on_alrm_spin(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
-	uint64_t rip = uc->uc_mcontext.gregs[REG_RIP];
+	uint64_t rip = (unsigned long)uc->uc_mcontext.gregs[REG_RIP];
 
 	handler_cpl = kml_cpl();
 	/* Under TCG the next tick may come before the loop sees the word. */
-	if (kml_spin_word || rip < (uint64_t)kml_regs_spin_loop ||
-	    rip >= (uint64_t)kml_regs_spin_loop_end)
+	if (kml_spin_word || rip < (uintptr_t)kml_regs_spin_loop ||
+	    rip >= (uintptr_t)kml_regs_spin_loop_end)
 		return;
 	spin_hits++;
 	if (uc_differs(uc, &spin_in, true))
@@ -145,7 +225,11 @@ TEST(sigreturn_restores_registers_after_interrupt)
 {
 	struct kml_regs out;
 
+#ifdef __x86_64__
 	kml_regs_fill(&spin_in, 0x0102030405060708ULL);
+#else
+	kml_regs_fill(&spin_in, 0x05060708U);
+#endif
 	spin_hits = 0;
 	spin_uc_bad = 0;
 	kml_spin_word = 0;
@@ -157,11 +241,18 @@ TEST(sigreturn_restores_registers_after_interrupt)
 	EXPECT_EQ(kml_expected_cpl(), handler_cpl);
 	EXPECT_EQ(1, spin_hits);
 	EXPECT_EQ(0, spin_uc_bad);
+#ifdef __x86_64__
 	EXPECT_EQ(SPIN_MAGIC, out.rcx);
+#else
+	EXPECT_EQ(SPIN_MAGIC, out.ecx);
+#endif
 	EXPECT_EQ(0, kml_regs_diff(&spin_in, &out, 1U << 2));
 }
 
-/* The same with the signal sent by tgkill() from a SYSCALL instruction. */
+/*
+ * The same with the signal sent by tgkill() from a SYSCALL instruction
+ * (IA-32: INT $0x80).
+ */
 static volatile int usr1_hits;
 
 static void on_usr1_clobber(int sig, siginfo_t *si, void *ctx)
@@ -176,22 +267,40 @@ TEST(sigreturn_restores_registers_after_syscall)
 {
 	struct kml_regs in, out;
 
+#ifdef __x86_64__
 	kml_regs_fill(&in, 0x1122334455667788ULL);
 	in.rax = SYS_tgkill;
 	in.rdi = getpid();
 	in.rsi = syscall(SYS_gettid);
 	in.rdx = SIGUSR1;
+#else
+	kml_regs_fill(&in, 0x55667788U);
+	in.eax = SYS_tgkill;
+	in.ebx = getpid();
+	in.ecx = syscall(SYS_gettid);
+	in.edx = SIGUSR1;
+#endif
 	usr1_hits = 0;
 	handler_cpl = 99;
 	handle(SIGUSR1, on_usr1_clobber, 0);
+#ifdef __x86_64__
 	kml_regs_syscall(&in, &out);
+#else
+	kml_regs_int80(&in, &out);
+#endif
 	EXPECT_EQ(1, usr1_hits);
 	EXPECT_EQ(kml_expected_cpl(), handler_cpl);
+#ifdef __x86_64__
 	EXPECT_EQ(0, out.rax);
 	/* SYSCALL put the return address in RCX and RFLAGS in R11. */
 	EXPECT_EQ((uint64_t)kml_regs_syscall_ret, out.rcx);
 	EXPECT_EQ(KML_FLAGS_PATTERN, out.r11);
 	EXPECT_EQ(0, kml_regs_diff(&in, &out, 1U << 0 | 1U << 2 | 1U << 10));
+#else
+	EXPECT_EQ(0, out.eax);
+	/* INT $0x80 keeps every register but EAX. */
+	EXPECT_EQ(0, kml_regs_diff(&in, &out, 1U << 0));
+#endif
 }
 
 /*
@@ -209,17 +318,25 @@ static void on_alrm_read(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
 	const uint8_t *rip = (const uint8_t *)uc->uc_mcontext.gregs[REG_RIP];
-	uint64_t rax = uc->uc_mcontext.gregs[REG_RAX];
+	uint64_t rax = (long)uc->uc_mcontext.gregs[REG_RAX];
 
 	handler_cpl = kml_cpl();
+#ifdef __x86_64__
 	/* At the SYSCALL (restart) or right after it (EINTR)? */
 	if (!(rip[0] == 0x0f && rip[1] == 0x05) &&
 	    !(rip[-2] == 0x0f && rip[-1] == 0x05))
 		return;
 	if (uc->uc_mcontext.gregs[REG_RDI] != rd_fds[0])
 		return;
+#else
+	/* At the restart point or right after it (EINTR)? */
+	if (!restart_point(rip) && !restart_point(rip - 2))
+		return;
+	if (uc->uc_mcontext.gregs[REG_EBX] != rd_fds[0])
+		return;
+#endif
 	rd_interrupted++;
-	rd_uc_rip = (uint64_t)rip;
+	rd_uc_rip = (uintptr_t)rip;
 	rd_uc_rax = rax;
 	if (rd_in && uc_differs(uc, rd_in, false))
 		rd_uc_bad++;
@@ -257,8 +374,15 @@ TEST(sa_restart_read_libc)
 	read_done();
 	EXPECT_EQ('k', c);
 	EXPECT_LE(1, rd_interrupted);
+#ifdef __x86_64__
 	EXPECT_EQ(0, rd_uc_rax);		/* SYS_read, ready to restart */
 	EXPECT_EQ(0x050f, *(uint16_t *)rd_uc_rip);
+#else
+	EXPECT_EQ(SYS_read, rd_uc_rax);		/* ready to restart */
+	EXPECT_TRUE(restart_point((const uint8_t *)(uintptr_t)rd_uc_rip));
+	TH_LOG("restart at %#llx (AT_SYSINFO %#lx)",
+	       (unsigned long long)rd_uc_rip, getauxval(AT_SYSINFO));
+#endif
 	EXPECT_EQ(kml_expected_cpl(), handler_cpl);
 }
 
@@ -268,6 +392,7 @@ TEST(sa_restart_read_syscall_instruction)
 	char c = 0;
 
 	read_setup(SA_RESTART);
+#ifdef __x86_64__
 	kml_regs_fill(&in, 0xa5a5a5a500000000ULL);
 	in.rax = SYS_read;
 	in.rdi = rd_fds[0];
@@ -275,17 +400,37 @@ TEST(sa_restart_read_syscall_instruction)
 	in.rdx = 1;
 	rd_in = &in;
 	kml_regs_syscall(&in, &out);
+#else
+	kml_regs_fill(&in, 0xa5a50000U);
+	in.eax = SYS_read;
+	in.ebx = rd_fds[0];
+	in.ecx = (uintptr_t)&c;
+	in.edx = 1;
+	rd_in = &in;
+	kml_regs_int80(&in, &out);
+#endif
 	read_done();
+#ifdef __x86_64__
 	EXPECT_EQ(1, out.rax);
+#else
+	EXPECT_EQ(1, out.eax);
+#endif
 	EXPECT_EQ('k', c);
 	EXPECT_LE(1, rd_interrupted);
 	EXPECT_EQ(0, rd_uc_bad);
+#ifdef __x86_64__
 	/* The handler saw RIP backed up onto the SYSCALL instruction. */
 	EXPECT_EQ((uint64_t)kml_regs_syscall_insn, rd_uc_rip);
 	EXPECT_EQ(SYS_read, rd_uc_rax);
 	EXPECT_EQ((uint64_t)kml_regs_syscall_ret, out.rcx);
 	EXPECT_EQ(KML_FLAGS_PATTERN, out.r11);
 	EXPECT_EQ(0, kml_regs_diff(&in, &out, 1U << 0 | 1U << 2 | 1U << 10));
+#else
+	/* The handler saw EIP backed up onto the INT $0x80. */
+	EXPECT_EQ((uintptr_t)kml_regs_int80_insn, rd_uc_rip);
+	EXPECT_EQ(SYS_read, rd_uc_rax);
+	EXPECT_EQ(0, kml_regs_diff(&in, &out, 1U << 0));
+#endif
 	EXPECT_EQ(kml_expected_cpl(), handler_cpl);
 }
 
@@ -296,6 +441,7 @@ TEST(read_without_sa_restart_fails_eintr)
 	char c = 0;
 
 	read_setup(0);
+#ifdef __x86_64__
 	kml_regs_fill(&in, 0x5a5a5a5a00000000ULL);
 	in.rax = SYS_read;
 	in.rdi = rd_fds[0];
@@ -306,10 +452,26 @@ TEST(read_without_sa_restart_fails_eintr)
 	EXPECT_EQ(-EINTR, (long)out.rax);
 	EXPECT_LE(1, rd_interrupted);
 	EXPECT_EQ((uint64_t)kml_regs_syscall_ret, rd_uc_rip);
+#else
+	kml_regs_fill(&in, 0x5a5a0000U);
+	in.eax = SYS_read;
+	in.ebx = rd_fds[0];
+	in.ecx = (uintptr_t)&c;
+	in.edx = 1;
+	kml_regs_int80(&in, &out);
+	timer_off();
+	EXPECT_EQ(-EINTR, (long)out.eax);
+	EXPECT_LE(1, rd_interrupted);
+	EXPECT_EQ((uintptr_t)kml_regs_int80_ret, rd_uc_rip);
+#endif
 	EXPECT_EQ(-EINTR, (long)rd_uc_rax);
 	EXPECT_EQ(1, read(rd_fds[0], &c, 1));	/* the handler's byte */
 	read_done();
+#ifdef __x86_64__
 	EXPECT_EQ(0, kml_regs_diff(&in, &out, 1U << 0 | 1U << 2 | 1U << 10));
+#else
+	EXPECT_EQ(0, kml_regs_diff(&in, &out, 1U << 0));
+#endif
 }
 
 static siginfo_t last_si;
@@ -355,7 +517,7 @@ TEST(siginfo_sigchld)
 	if (pid == 0)
 		_exit(42);
 	while (!si_count)
-		usleep(1000);
+		kml_usleep(1000);
 	EXPECT_EQ(SIGCHLD, last_si.si_signo);
 	EXPECT_EQ(CLD_EXITED, last_si.si_code);
 	EXPECT_EQ(pid, last_si.si_pid);
@@ -388,14 +550,14 @@ TEST(sigsegv_mprotect_and_resume)
 	volatile uint64_t *p;
 
 	segv_page = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, segv_page);
+	ASSERT_TRUE(segv_page != MAP_FAILED);
 	p = (volatile uint64_t *)(segv_page + 256);
 	handle(SIGSEGV, on_segv_mprotect, 0);
 	segv_count = 0;
 	*p = 0x1234567887654321ULL;
 	EXPECT_EQ(1, segv_count);
 	EXPECT_EQ(SEGV_ACCERR, segv_code);
-	EXPECT_EQ((void *)p, segv_addr);
+	EXPECT_EQ((uintptr_t)p, (uintptr_t)segv_addr);
 	EXPECT_EQ(0x1234567887654321ULL, *p);
 	EXPECT_EQ(kml_expected_cpl(), handler_cpl);
 	signal(SIGSEGV, SIG_DFL);
@@ -416,7 +578,7 @@ TEST(siginfo_sigsegv)
 	volatile char *p;
 
 	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_TRUE(p != MAP_FAILED);
 	ASSERT_EQ(0, munmap((char *)p + PAGE, PAGE));
 	handle(SIGSEGV, on_segv_jump, 0);
 
@@ -426,7 +588,7 @@ TEST(siginfo_sigsegv)
 		p[PAGE + 8] = 1;		/* not mapped */
 	EXPECT_EQ(SIGSEGV, last_si.si_signo);
 	EXPECT_EQ(SEGV_MAPERR, last_si.si_code);
-	EXPECT_EQ(p + PAGE + 8, last_si.si_addr);
+	EXPECT_EQ((uintptr_t)(p + PAGE + 8), (uintptr_t)last_si.si_addr);
 	EXPECT_EQ(kml_expected_cpl(), handler_cpl);
 
 	memset(&last_si, 0, sizeof(last_si));
@@ -434,7 +596,7 @@ TEST(siginfo_sigsegv)
 		p[24] = 1;			/* read-only */
 	EXPECT_EQ(SIGSEGV, last_si.si_signo);
 	EXPECT_EQ(SEGV_ACCERR, last_si.si_code);
-	EXPECT_EQ(p + 24, last_si.si_addr);
+	EXPECT_EQ((uintptr_t)(p + 24), (uintptr_t)last_si.si_addr);
 	munmap((char *)p, PAGE);
 	signal(SIGSEGV, SIG_DFL);
 }
@@ -460,10 +622,10 @@ TEST(signals_during_page_faults)
 
 	p = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_TRUE(p != MAP_FAILED);
 	fresh_handler_pages = mmap(NULL, 256 * PAGE, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, fresh_handler_pages);
+	ASSERT_TRUE(fresh_handler_pages != MAP_FAILED);
 	fresh_signals = 0;
 	handler_cpl = 99;
 	handle(SIGALRM, on_alrm_fresh, SA_RESTART);
@@ -585,7 +747,7 @@ TEST(sigaltstack_used)
 	/* Not touched yet: the kernel faults in the pages of the frame. */
 	stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, stack);
+	ASSERT_TRUE(stack != MAP_FAILED);
 	ss.ss_sp = stack;
 	ASSERT_EQ(0, sigaltstack(&ss, &old));
 	handle(SIGUSR1, on_usr1_alt, SA_ONSTACK);
@@ -736,7 +898,7 @@ static void kill_peer(struct __test_metadata *_metadata, const char *path,
 	snprintf(want, sizeof(want), "cpl=%u", peer_cpl);
 	EXPECT_STREQ(want, read_line(fd));
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	ASSERT_EQ(SIGUSR2, sigtimedwait(&set, &si, &tmo));
+	ASSERT_EQ(SIGUSR2, kml_sigtimedwait(&set, &si, &tmo));
 	EXPECT_EQ(pid, si.si_pid);
 	EXPECT_EQ(SI_QUEUE, si.si_code);
 	EXPECT_EQ((int)peer_cpl, si.si_value.sival_int);

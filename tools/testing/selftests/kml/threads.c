@@ -10,9 +10,16 @@
  * keeps its registers, privilege level and TLS while it is moved between
  * the two CPUs again and again. The same pthreads checks run in a
  * dynamically linked program (kml_threads_dyn).
+ *
+ * On IA-32 the thread pointer is the base of glibc's GS segment
+ * (set_thread_area) instead of the FS base; arch_prctl's FS and GS
+ * requests and the FSGSBASE instructions are 64-bit only.
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
+#ifndef __x86_64__
+#include <asm/ldt.h>
+#endif
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -33,6 +40,7 @@
 
 static __thread uint64_t tls_value = 0x715715;
 
+#ifdef __x86_64__
 static uint64_t get_fs_base(void)
 {
 	uint64_t base = 0;
@@ -49,6 +57,28 @@ static uint64_t fs_self(void)
 	asm volatile("movq %%fs:0, %0" : "=r" (v));
 	return v;
 }
+#else
+/* IA-32: the base of the GS segment, as get_thread_area says. */
+static uint64_t get_fs_base(void)
+{
+	struct user_desc desc = { 0 };
+	unsigned short gs;
+
+	asm volatile("mov %%gs, %0" : "=r" (gs));
+	desc.entry_number = gs >> 3;
+	if (syscall(SYS_get_thread_area, &desc))
+		return 0;
+	return desc.base_addr;
+}
+
+static uint64_t fs_self(void)
+{
+	uint32_t v;
+
+	asm volatile("movl %%gs:0, %0" : "=r" (v));
+	return v;
+}
+#endif
 
 static int child_status(pid_t pid)
 {
@@ -114,7 +144,7 @@ static void *thread_main(void *arg)
 	t->tid = syscall(SYS_gettid);
 	t->cpl = kml_cpl();
 	tls_value = 1000 + t->index;
-	t->tls_addr = (uint64_t)&tls_value;
+	t->tls_addr = (uintptr_t)&tls_value;
 	t->fs_base = get_fs_base();
 	t->fs_self = fs_self();
 	sched_yield();
@@ -134,7 +164,7 @@ TEST(pthreads)
 		ASSERT_EQ(0, pthread_create(&t[i].t, NULL, thread_main, &t[i]));
 	}
 	for (i = 0; i < 8; i++) {
-		ASSERT_EQ(0, pthread_join(t[i].t, &ret));
+		ASSERT_EQ(0, kml_pthread_join(t[i].t, &ret));
 		EXPECT_EQ(i * 3, (long)ret);
 		EXPECT_EQ(kml_expected_cpl(), t[i].cpl);
 		EXPECT_EQ(1000 + i, t[i].tls_seen);
@@ -246,6 +276,7 @@ TEST(wait4_rusage)
 	EXPECT_LE(256, ru.ru_minflt);
 }
 
+#ifdef __x86_64__
 /*
  * arch_prctl(ARCH_SET_FS) to a block of our own: %fs-relative loads see
  * it, across a system call and a reschedule, and ARCH_GET_FS reports it.
@@ -291,6 +322,7 @@ TEST(arch_get_gs)
 	ASSERT_EQ(0, syscall(SYS_arch_prctl, ARCH_GET_GS, &base));
 	EXPECT_EQ(0, base);
 }
+#endif
 
 /*
  * ARCH_SET_CPUID, 0 asks for CPUID faulting, which the CPU applies at
@@ -341,6 +373,7 @@ TEST(arch_set_cpuid)
 	}
 }
 
+#ifdef __x86_64__
 static uint64_t fsbase_rd(void)
 {
 	uint64_t v;
@@ -361,6 +394,7 @@ static uint64_t gsbase_rd(void)
 	asm volatile("rdgsbase %0" : "=r" (v));
 	return v;
 }
+#endif
 
 static int move_to(pid_t tid, int cpu)
 {
@@ -378,6 +412,7 @@ static int move_to(pid_t tid, int cpu)
  * (Documentation/arch/x86/kml.rst), which a trusted program must not
  * change (no WRGSBASE here).
  */
+#ifdef __x86_64__
 TEST(fsgsbase_instructions)
 {
 	static uint64_t block[2] = { 0, 0x0123456789abcdefULL };
@@ -424,6 +459,7 @@ TEST(fsgsbase_instructions)
 		EXPECT_EQ(0, gs1);
 	}
 }
+#endif
 
 /* Futex ping-pong between two threads. */
 #define ROUNDS 2000
@@ -431,7 +467,12 @@ static atomic_uint ball;
 
 static long futex(atomic_uint *uaddr, int op, unsigned int val)
 {
+#ifdef __x86_64__
 	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+#else
+	/* The same without a timeout; the 32-bit-time one may be missing. */
+	return syscall(SYS_futex_time64, uaddr, op, val, NULL, NULL, 0);
+#endif
 }
 
 /* Wait until the ball holds @want, then hand it over as @next. */
@@ -472,8 +513,8 @@ TEST(futex_ping_pong)
 	ASSERT_EQ(0, pthread_create(&t, NULL, partner, NULL));
 	for (i = 0; i < ROUNDS; i++)
 		ASSERT_EQ(0, play(2 * i, 2 * i + 1, &waits));
-	ASSERT_EQ(0, pthread_join(t, &ret));
-	EXPECT_EQ(NULL, ret);
+	ASSERT_EQ(0, kml_pthread_join(t, &ret));
+	EXPECT_TRUE(!ret);
 	EXPECT_EQ(2 * ROUNDS, atomic_load(&ball));
 	EXPECT_EQ(kml_expected_cpl(), partner_cpl);
 	TH_LOG("%u rounds, %u + %u futex waits", ROUNDS, waits, partner_waits);
@@ -497,7 +538,9 @@ struct mover {
 static void *moving_thread(void *arg)
 {
 	struct mover *m = arg;
+#ifdef __x86_64__
 	bool fsgs = kml_cpu_flag("fsgsbase");
+#endif
 	struct kml_regs in, out;
 	int cpu, last = -1;
 
@@ -506,7 +549,11 @@ static void *moving_thread(void *arg)
 	while (!atomic_load(&m->stop)) {
 		kml_regs_fill(&in, m->rounds * 0x10001);
 		kml_regs_loop(&in, &out);
+#ifdef __x86_64__
 		if (kml_regs_diff(&in, &out, 1U << 2) || out.rcx)
+#else
+		if (kml_regs_diff(&in, &out, 1U << 2) || out.ecx)
+#endif
 			m->bad_regs++;
 		if (kml_cpl() != kml_expected_cpl())
 			m->bad_cpl++;
@@ -515,12 +562,14 @@ static void *moving_thread(void *arg)
 		cpu = sched_getcpu();
 		if (cpu == 0 || cpu == 1) {
 			m->on_cpu[cpu]++;
+#ifdef __x86_64__
 			if (fsgs && kml_expected_cpl() == 0) {
 				uint64_t gs = gsbase_rd();
 
 				if (!(gs >> 63))
 					m->bad_gs++;
 			}
+#endif
 		}
 		if (last >= 0 && cpu != last)
 			m->moves++;
@@ -544,10 +593,10 @@ TEST(migration_between_cpus)
 		sched_yield();
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, move_to(m.tid, i & 1));
-		usleep(2000);
+		kml_usleep(2000);
 	}
 	atomic_store(&m.stop, 1);
-	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(0, kml_pthread_join(t, NULL));
 	TH_LOG("%lu rounds (%lu on CPU 0, %lu on CPU 1), %lu moves seen",
 	       m.rounds, m.on_cpu[0], m.on_cpu[1], m.moves);
 	EXPECT_EQ(0, m.bad_regs);
@@ -573,6 +622,12 @@ TEST(dynamically_linked_pthreads)
 	snprintf(prog, sizeof(prog), "%s/kml_threads_dyn", dirname(exe));
 	if (access(prog, X_OK))
 		SKIP(return, "kml_threads_dyn is missing");
+#ifndef __x86_64__
+	if (syscall(SYS_futex, &status, FUTEX_WAKE, 1, NULL, NULL, 0) < 0 &&
+	    errno == ENOSYS)
+		SKIP(return, "no futex of 32-bit time for glibc's pthread_join() %s",
+		     "(CONFIG_COMPAT_32BIT_TIME)");
+#endif
 	ASSERT_EQ(0, pipe(fds));
 	pid = fork();
 	ASSERT_LE(0, pid);
