@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # gdb script for scripts/kml/trace-syscall: from one call of
-# __x64_sys_getppid to the next, single-step and count the instructions of
-# each function on the way.
+# __x64_sys_getppid (or KML_TRACE_SYM) to the next, single-step and count
+# the instructions of each function on the way.
 import os
 import gdb
 
 LIMIT = 5000
+SYM = os.environ.get("KML_TRACE_SYM", "__x64_sys_getppid")
 
 
 def where(pc):
@@ -18,7 +19,7 @@ def where(pc):
 
 def run():
     gdb.execute("set pagination off")
-    bp = gdb.Breakpoint("__x64_sys_getppid", type=gdb.BP_BREAKPOINT)
+    bp = gdb.Breakpoint(SYM, type=gdb.BP_BREAKPOINT)
     gdb.execute("continue")
     start = int(gdb.parse_and_eval("$pc"))
     bp.delete()
@@ -38,8 +39,8 @@ def run():
     with open(os.environ["KML_TRACE_OUT"], "w") as f:
         for fn, c in groups:
             f.write("%5d  %s\n" % (c, fn))
-        f.write("%5d  instructions from one __x64_sys_getppid to the next%s\n"
-                % (n, "" if n < LIMIT else " (limit reached)"))
+        f.write("%5d  instructions from one %s to the next%s\n"
+                % (n, SYM, "" if n < LIMIT else " (limit reached)"))
     gdb.execute("kill")
 
 

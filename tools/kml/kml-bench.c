@@ -2,35 +2,57 @@
 /*
  * kml-bench: lmbench-style system call costs, for make bench.
  *
- *	kml-bench syscall|direct [rounds]
+ *	kml-bench MODE [rounds]
  *	kml-bench time N PROGRAM [ARG...]
- *	kml-bench spin syscall|direct
+ *	kml-bench spin MODE
  *
- * "syscall" makes every call with the SYSCALL instruction, "direct" through
- * the KML direct entry (kml_syscall.h; the SYSCALL instruction where there
- * is none). Prints one line a case: "BENCH <case> <ns per operation>", the
+ * MODE, how each call enters the kernel. On x86-64: "syscall", the SYSCALL
+ * instruction; "direct", the KML direct entry (kml_syscall.h; the SYSCALL
+ * instruction where there is none). On IA-32 (gcc -m32): "int80", INT
+ * $0x80; "sysenter", a call to the vDSO's __kernel_vsyscall, which makes
+ * it with SYSENTER; "vsyscall", a call through AT_SYSINFO as glibc makes
+ * its own (call *%gs:0x10): the vDSO for an ordinary process, KML's direct
+ * entry for a ring-0 one. Prints one line a case:
+ * "BENCH <case> <ns per operation>", the
  * median of the rounds. "time" runs PROGRAM once and prints its run time
  * divided by N ("BENCH time <ns>"), for dd bs=1 count=N. "spin" calls
  * getppid() for ever, for scripts/kml/trace-syscall. Under QEMU
  * -icount shift=0 the guest clock counts instructions: the figures are then
  * instructions per operation.
  */
+#define _GNU_SOURCE
+#include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __x86_64__
 #include "kml_syscall.h"
+#endif
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+#ifdef __x86_64__
+
+#define MODES		"syscall|direct"
+#define SYS_STAT	SYS_newfstatat
+typedef struct stat stat_buf;
+
 static int direct;
+
+static int set_mode(const char *mode)
+{
+	direct = !strcmp(mode, "direct");
+	return direct || !strcmp(mode, "syscall") ? 0 : -1;
+}
 
 /* A system call with three arguments (the fourth, R10, is 0). */
 static long sc3(long nr, long a, long b, long c)
@@ -45,6 +67,88 @@ static long sc3(long nr, long a, long b, long c)
 		     : "rcx", "r11", "memory");
 	return r;
 }
+
+#else /* IA-32 */
+
+#define MODES		"int80|sysenter|vsyscall"
+#define SYS_STAT	SYS_fstatat64
+typedef struct stat64 stat_buf;
+
+static enum { INT80, SYSENTER, VSYSCALL } mode;
+static void *kernel_vsyscall;
+
+/* The address of @name in the vDSO (AT_SYSINFO_EHDR), or NULL. */
+static void *vdso_sym(const char *name)
+{
+	const Elf32_Ehdr *eh = (const Elf32_Ehdr *)getauxval(AT_SYSINFO_EHDR);
+	const Elf32_Shdr *sh;
+	const Elf32_Sym *sym;
+	unsigned long base;
+	const char *str;
+	unsigned int i, n;
+	int s;
+
+	if (!eh)
+		return NULL;
+	sh = (const Elf32_Shdr *)((const char *)eh + eh->e_shoff);
+	base = (unsigned long)eh;
+	for (s = 0; s < eh->e_shnum; s++) {
+		if (sh[s].sh_type != SHT_DYNSYM)
+			continue;
+		sym = (const Elf32_Sym *)(base + sh[s].sh_offset);
+		str = (const char *)(base + sh[sh[s].sh_link].sh_offset);
+		n = sh[s].sh_size / sizeof(*sym);
+		for (i = 0; i < n; i++)
+			if (sym[i].st_shndx != SHN_UNDEF &&
+			    !strcmp(str + sym[i].st_name, name))
+				return (void *)(base + sym[i].st_value);
+	}
+	return NULL;
+}
+
+static int set_mode(const char *m)
+{
+	if (!strcmp(m, "int80")) {
+		mode = INT80;
+	} else if (!strcmp(m, "sysenter")) {
+		mode = SYSENTER;
+		kernel_vsyscall = vdso_sym("__kernel_vsyscall");
+		if (!kernel_vsyscall) {
+			fprintf(stderr, "kml-bench: no __kernel_vsyscall in the vDSO\n");
+			return -1;
+		}
+	} else if (!strcmp(m, "vsyscall")) {
+		mode = VSYSCALL;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* A system call with three arguments (the fourth, ESI, is 0). */
+static long sc3(long nr, long a, long b, long c)
+{
+	long r;
+
+	switch (mode) {
+	case INT80:
+		asm volatile("int $0x80" : "=a" (r)
+			     : "a" (nr), "b" (a), "c" (b), "d" (c), "S" (0) : "memory");
+		break;
+	case SYSENTER:
+		asm volatile("call *%[entry]" : "=a" (r)
+			     : [entry] "rm" (kernel_vsyscall), "a" (nr), "b" (a),
+			       "c" (b), "d" (c), "S" (0) : "memory");
+		break;
+	default:
+		asm volatile("call *%%gs:0x10" : "=a" (r)
+			     : "a" (nr), "b" (a), "c" (b), "d" (c), "S" (0) : "memory");
+		break;
+	}
+	return r;
+}
+
+#endif /* __x86_64__ */
 
 static long long now_ns(void)
 {
@@ -66,6 +170,13 @@ static char byte;
 
 static void op_null(void)
 {
+#ifdef __i386__
+	/* glibc's own getppid(): a call through AT_SYSINFO */
+	if (mode == VSYSCALL) {
+		getppid();
+		return;
+	}
+#endif
 	sc3(SYS_getppid, 0, 0, 0);
 }
 
@@ -81,9 +192,9 @@ static void op_write(void)
 
 static void op_stat(void)
 {
-	struct stat st;
+	stat_buf st;
 
-	if (sc3(SYS_newfstatat, AT_FDCWD, (long)"/etc/passwd", (long)&st))
+	if (sc3(SYS_STAT, AT_FDCWD, (long)"/etc/passwd", (long)&st))
 		abort();
 }
 
@@ -156,19 +267,17 @@ int main(int argc, char **argv)
 
 	if (argc > 3 && !strcmp(argv[1], "time"))
 		return time_program(atol(argv[2]), argv + 3);
-	if (argc > 2 && !strcmp(argv[1], "spin")) {
-		direct = !strcmp(argv[2], "direct");
+	if (argc > 2 && !strcmp(argv[1], "spin") && !set_mode(argv[2])) {
 		for (;;)
 			op_null();
 	}
-	if (argc < 2 || (strcmp(argv[1], "syscall") && strcmp(argv[1], "direct"))) {
+	if (argc < 2 || set_mode(argv[1])) {
 		fprintf(stderr,
-			"usage: kml-bench syscall|direct [rounds]\n"
+			"usage: kml-bench " MODES " [rounds]\n"
 			"       kml-bench time N PROGRAM [ARG...]\n"
-			"       kml-bench spin syscall|direct\n");
+			"       kml-bench spin " MODES "\n");
 		return 2;
 	}
-	direct = !strcmp(argv[1], "direct");
 	if (rounds < 1 || rounds > 64)
 		rounds = 5;
 	fd_zero = open("/dev/zero", O_RDONLY);

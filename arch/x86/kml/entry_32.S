@@ -43,6 +43,7 @@
  * the double-fault task: kml_double_fault() (kml_32.c) turns it into the
  * page fault of the program, through kml_df_resume below.
  */
+#include <linux/errno.h>
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/asm-offsets.h>
@@ -276,17 +277,20 @@ SYM_CODE_END(kml_df_resume)
  * arguments in EBX, ECX, EDX, ESI, EDI and EBP; the result comes back in
  * EAX and every other register as it was, as with int $0x80. It builds
  * the ring-3 view of an int $0x80 on the task stack, with EIP
- * kml_direct_ret and ESP the program's (at the return address), runs the
- * system call as do_int80_syscall_32() does for int $0x80, and returns
- * through kml_return_to_user to kml_direct_ret, whose RET pops the return
- * address: nothing is written below the program's stack pointer. A
- * restarted call (EIP moved back 2 bytes, as after int $0x80) runs the
+ * kml_direct_ret and ESP the program's (at the return address), and the
+ * rest of its pt_regs as entry_INT80_32 saves them. kml_do_syscall_32()
+ * (syscall_32.c) runs the common calls directly; the others go on into
+ * entry_INT80_32 with the registers they came with. Either way the return
+ * goes through kml_return_to_user to kml_direct_ret, whose RET pops the
+ * return address: nothing is written below the program's stack pointer.
+ * A restarted call (EIP moved back 2 bytes, as after int $0x80) runs the
  * JMP right before kml_direct_ret, back here.
  *
  * A tracer's single step (TF) traps after the CLI, on the program's
  * stack: the #DB stub sends that trap to kml_direct_step, which clears TF
- * and notes it, and the entry sets TF in the frame again, so that the
- * step ends after the RET, as one over int $0x80 ends after it.
+ * and notes it, and the entry sets TF in the frame again and takes the
+ * full path, so that the step ends after the RET, as one over int $0x80
+ * ends after it.
  */
 	.p2align 4
 SYM_CODE_START(kml_syscall_direct)
@@ -298,12 +302,54 @@ SYM_INNER_LABEL(kml_direct_step_ip, SYM_L_GLOBAL)
 	pushl	PER_CPU_VAR(kml_entry_sp)	/* pt_regs->sp */
 	pushfl					/* pt_regs->flags */
 	orl	$X86_EFLAGS_IF, (%esp)
-	cmpb	$0, PER_CPU_VAR(kml_direct_tf)
-	je	1f
-	movb	$0, PER_CPU_VAR(kml_direct_tf)
-	orl	$X86_EFLAGS_TF, (%esp)
-1:	pushl	$__USER_CS			/* pt_regs->cs */
+	/*
+	 * A CALL, unlike INT, keeps the program's flags: clear NT (an IRET
+	 * with NT set is a task return), AC and DF, as entry_SYSENTER_32
+	 * does.
+	 */
+	pushl	$X86_EFLAGS_FIXED
+	popfl
+	pushl	$__USER_CS			/* pt_regs->cs */
 	pushl	$kml_direct_ret			/* pt_regs->ip */
+	cmpb	$0, PER_CPU_VAR(kml_direct_tf)
+	jne	.Lkml_direct_step
+	/*
+	 * What entry_INT80_32 saves (FS is the per-CPU segment already),
+	 * then the kernel's DS and ES, whatever the program loaded.
+	 */
+	pushl	%eax				/* pt_regs->orig_ax */
+	pushl	$0				/* pt_regs->gs */
+	pushl	%fs
+	pushl	%es
+	pushl	%ds
+	pushl	$-ENOSYS			/* pt_regs->ax */
+	pushl	%ebp
+	pushl	%edi
+	pushl	%esi
+	pushl	%edx
+	pushl	%ecx
+	pushl	%ebx
+	movl	$__USER_DS, %edx
+	movl	%edx, %ds
+	movl	%edx, %es
+	movl	%esp, %eax
+	call	kml_do_syscall_32
+	testl	%eax, %eax			/* KML_SYSCALL_DONE */
+	jz	kml_return_to_user
+	cmpl	$KML_SYSCALL_FULL, %eax
+	jne	.Lkml_direct_exit_work
+	/* Not run: back to the ring-3 frame and the registers it came with */
+	popl	%ebx
+	popl	%ecx
+	popl	%edx
+	popl	%esi
+	popl	%edi
+	popl	%ebp
+	addl	$4, %esp			/* pt_regs->ax */
+10:	popl	%ds
+11:	popl	%es
+12:	addl	$2 * 4, %esp			/* FS, GS */
+	popl	%eax				/* pt_regs->orig_ax */
 	/*
 	 * The frame of an int $0x80 from ring 3: go on there. Its return
 	 * comes back through kml_return_to_user, unless the call ended the
@@ -311,6 +357,20 @@ SYM_INNER_LABEL(kml_direct_step_ip, SYM_L_GLOBAL)
 	 * to ring 3 as usual.
 	 */
 	jmp	entry_INT80_32
+
+	_ASM_EXTABLE_TYPE(10b, 11b, EX_TYPE_POP_ZERO|EX_REG_DS)
+	_ASM_EXTABLE_TYPE(11b, 12b, EX_TYPE_POP_ZERO|EX_REG_ES)
+
+.Lkml_direct_exit_work:
+	movl	%esp, %eax
+	call	kml_do_syscall_32_exit
+	jmp	kml_return_to_user
+
+.Lkml_direct_step:
+	movb	$0, PER_CPU_VAR(kml_direct_tf)
+	orl	$X86_EFLAGS_TF, PT_EFLAGS - PT_EIP(%esp)
+	jmp	entry_INT80_32
+
 	/* The 2-byte instruction before kml_direct_ret: a restarted call. */
 	.byte	0xeb, kml_syscall_direct - kml_direct_ret
 SYM_INNER_LABEL(kml_direct_ret, SYM_L_GLOBAL)

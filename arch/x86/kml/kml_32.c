@@ -347,7 +347,9 @@ static __always_inline bool kml_direct_program_ip(unsigned long ip)
  * write fault of the program at @cr2 on the task stack and enter the page
  * fault entry with it: the fault is handled, or becomes a signal, as in
  * user mode, and the program then restarts the instruction that took the
- * first event. An external interrupt whose delivery faulted is still in
+ * first event. A program whose ESP points into the kernel half (which a
+ * trusted program must not do) gets there when that part of the kernel
+ * half is not mapped, and its fault then becomes a SIGSEGV. An external interrupt whose delivery faulted is still in
  * service in the local APIC and is handled first by
  * kml_df_lost_interrupts(). An NMI whose delivery faulted is lost.
  *
@@ -360,11 +362,13 @@ noinstr void kml_double_fault(unsigned long cr2)
 	struct mm_struct *mm;
 	bool iret;
 
-	if (!kml_current() || KML_TSS(cs) != __KERNEL_CS || sp >= TASK_SIZE)
+	if (!kml_current() || KML_TSS(cs) != __KERNEL_CS)
 		return;
 	iret = ip == (unsigned long)kml_return_iret ||
 	       ip == (unsigned long)kml_nmi_iret ||
 	       ip == (unsigned long)kml_direct_step_iret;
+	if (iret && sp >= TASK_SIZE)
+		return;
 	if (ip >= (unsigned long)kml_return_tail &&
 	    ip < (unsigned long)kml_return_tail_end)
 		ip = this_cpu_read(kml_ret_ip);

@@ -24,4 +24,8 @@ void __noreturn kml_df_resume(struct kml_df_frame *frame);
 void kml_df_lost_interrupts(void);
 bool kml_put_iret_frame(struct pt_regs *regs);
 
+/* syscall_32.c, called by entry_32.S */
+int kml_do_syscall_32(struct pt_regs *regs);
+void kml_do_syscall_32_exit(struct pt_regs *regs);
+
 #endif /* _ARCH_X86_KML_KML_32_H */

@@ -30,11 +30,6 @@
 /* Bytes between the KML entry stubs of two vectors (entry_64.S). */
 #define KML_STUB_SIZE	16
 
-/* What kml_do_syscall() tells the system call entry (entry_64.S). */
-#define KML_SYSCALL_DONE	0	/* dispatched directly */
-#define KML_SYSCALL_FULL	1	/* for the full path */
-#define KML_SYSCALL_EXIT_WORK	2	/* ran; work on the way out */
-
 /*
  * The RFLAGS the direct entry shows: X86_EFLAGS_IF | X86_EFLAGS_FIXED (a
  * plain number, for a PUSH immediate).
@@ -44,6 +39,14 @@
 /* Bytes between the KML entry stubs of two vectors (entry_32.S). */
 #define KML_STUB_SIZE	64
 #endif /* CONFIG_X86_64 */
+
+/*
+ * What kml_do_syscall() (x86-64) and kml_do_syscall_32() (IA-32) tell
+ * the system call entry.
+ */
+#define KML_SYSCALL_DONE	0	/* dispatched directly */
+#define KML_SYSCALL_FULL	1	/* for the full path */
+#define KML_SYSCALL_EXIT_WORK	2	/* ran; work on the way out */
 
 #ifndef __ASSEMBLY__
 
@@ -57,12 +60,11 @@
 
 struct task_struct;
 
-#ifdef CONFIG_X86_64
 /*
  * Thread flags that ask for work on the way into or out of a system call
  * (EXIT_TO_USER_MODE_WORK is in linux/entry-common.h): a call of a KML
- * task that finds one takes the full path. The entry code has it as
- * KML_SLOW_TIF_ASM (asm-offsets_64.c).
+ * task that finds one takes the full path. The x86-64 entry code has it
+ * as KML_SLOW_TIF_ASM (asm-offsets_64.c).
  */
 #define KML_SLOW_TIF	(EXIT_TO_USER_MODE_WORK | _TIF_SINGLESTEP |	\
 			 _TIF_USER_RETURN_NOTIFY | _TIF_IO_BITMAP |	\
@@ -77,7 +79,6 @@ struct task_struct;
 	 !IS_ENABLED(CONFIG_PROVE_LOCKING) &&				\
 	 !IS_ENABLED(CONFIG_DEBUG_RSEQ) &&				\
 	 !IS_ENABLED(CONFIG_KMSAN))
-#endif /* CONFIG_X86_64 */
 
 #ifdef CONFIG_KERNEL_MODE_LINUX
 
