@@ -83,7 +83,8 @@ SYM_CODE_START(kml_entry_stubs)
 	jae	1f
 	movl	%esp, PER_CPU_VAR(kml_entry_sp)
 	movl	PER_CPU_VAR(cpu_tss_rw + TSS_sp1), %esp
-	.if (vector < 32) && ((KML_ERROR_CODE_VECTORS >> vector) & 1)
+	/* Shift by less than 32 only: the assembler warns otherwise. */
+	.if (KML_ERROR_CODE_VECTORS >> (vector & 31)) & (vector < 32) & 1
 	subl	$6 * 4, %esp
 	pushl	$vector
 	jmp	kml_entry_error_code
@@ -301,7 +302,7 @@ SYM_INNER_LABEL(kml_direct_step_ip, SYM_L_GLOBAL)
 	pushl	$__USER_DS			/* pt_regs->ss */
 	pushl	PER_CPU_VAR(kml_entry_sp)	/* pt_regs->sp */
 	pushfl					/* pt_regs->flags */
-	orl	$X86_EFLAGS_IF, (%esp)
+	orb	$(X86_EFLAGS_IF >> 8), 1(%esp)
 	/*
 	 * A CALL, unlike INT, keeps the program's flags: clear NT (an IRET
 	 * with NT set is a task return), AC and DF, as entry_SYSENTER_32
@@ -336,6 +337,20 @@ SYM_INNER_LABEL(kml_direct_step_ip, SYM_L_GLOBAL)
 	call	kml_do_syscall_32
 	testl	%eax, %eax			/* KML_SYSCALL_DONE */
 	jz	kml_return_to_user
+	jmp	.Lkml_direct_work
+
+	/*
+	 * The 2-byte instruction before kml_direct_ret: a restarted call.
+	 * Its displacement is one byte: the entry starts 128 bytes before
+	 * kml_direct_ret (the .org fails the build if the code above has
+	 * grown past that).
+	 */
+	.org	kml_syscall_direct + 126, 0xcc
+	.byte	0xeb, kml_syscall_direct - kml_direct_ret
+SYM_INNER_LABEL(kml_direct_ret, SYM_L_GLOBAL)
+	ret
+
+.Lkml_direct_work:
 	cmpl	$KML_SYSCALL_FULL, %eax
 	jne	.Lkml_direct_exit_work
 	/* Not run: back to the ring-3 frame and the registers it came with */
@@ -370,11 +385,6 @@ SYM_INNER_LABEL(kml_direct_step_ip, SYM_L_GLOBAL)
 	movb	$0, PER_CPU_VAR(kml_direct_tf)
 	orl	$X86_EFLAGS_TF, PT_EFLAGS - PT_EIP(%esp)
 	jmp	entry_INT80_32
-
-	/* The 2-byte instruction before kml_direct_ret: a restarted call. */
-	.byte	0xeb, kml_syscall_direct - kml_direct_ret
-SYM_INNER_LABEL(kml_direct_ret, SYM_L_GLOBAL)
-	ret
 SYM_CODE_END(kml_syscall_direct)
 
 /*
