@@ -104,6 +104,12 @@ void kml_copy_thread(struct task_struct *p, bool kernel_thread);
 /* Set while the current task of this CPU is a KML task (entry code). */
 DECLARE_PER_CPU(u8, kml_on_cpu);
 
+/* Is the current task of this CPU a KML task? One per-CPU byte. */
+static __always_inline bool kml_on_this_cpu(void)
+{
+	return this_cpu_read(kml_on_cpu);
+}
+
 void __kml_switch_to(struct task_struct *prev, struct task_struct *next);
 
 /* In __switch_to(), before the segments of @next are loaded. */
@@ -125,6 +131,11 @@ static __always_inline bool kml_current(void)
 }
 
 static __always_inline bool kml_task(struct task_struct *t)
+{
+	return false;
+}
+
+static __always_inline bool kml_on_this_cpu(void)
 {
 	return false;
 }
