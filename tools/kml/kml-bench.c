@@ -21,9 +21,9 @@
  * instructions per operation.
  */
 #define _GNU_SOURCE
-#include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +44,7 @@
 
 #define MODES		"syscall|direct"
 #define SYS_STAT	SYS_newfstatat
-typedef struct stat stat_buf;
+#define STAT_STRUCT	stat
 
 static int direct;
 
@@ -72,38 +72,22 @@ static long sc3(long nr, long a, long b, long c)
 
 #define MODES		"int80|sysenter|vsyscall"
 #define SYS_STAT	SYS_fstatat64
-typedef struct stat64 stat_buf;
+#define STAT_STRUCT	stat64
+/* e_entry of an ELF32 header; the 32-bit vDSO's is __kernel_vsyscall */
+#define ELF32_ENTRY	24
 
 static enum { INT80, SYSENTER, VSYSCALL } mode;
 static void *kernel_vsyscall;
 
-/* The address of @name in the vDSO (AT_SYSINFO_EHDR), or NULL. */
-static void *vdso_sym(const char *name)
+/*
+ * The vDSO's __kernel_vsyscall, its entry point (vdso32.lds.S), which
+ * AT_SYSINFO does not give a KML process; or NULL.
+ */
+static void *vdso_vsyscall(void)
 {
-	const Elf32_Ehdr *eh = (const Elf32_Ehdr *)getauxval(AT_SYSINFO_EHDR);
-	const Elf32_Shdr *sh;
-	const Elf32_Sym *sym;
-	unsigned long base;
-	const char *str;
-	unsigned int i, n;
-	int s;
+	unsigned long ehdr = getauxval(AT_SYSINFO_EHDR);
 
-	if (!eh)
-		return NULL;
-	sh = (const Elf32_Shdr *)((const char *)eh + eh->e_shoff);
-	base = (unsigned long)eh;
-	for (s = 0; s < eh->e_shnum; s++) {
-		if (sh[s].sh_type != SHT_DYNSYM)
-			continue;
-		sym = (const Elf32_Sym *)(base + sh[s].sh_offset);
-		str = (const char *)(base + sh[sh[s].sh_link].sh_offset);
-		n = sh[s].sh_size / sizeof(*sym);
-		for (i = 0; i < n; i++)
-			if (sym[i].st_shndx != SHN_UNDEF &&
-			    !strcmp(str + sym[i].st_name, name))
-				return (void *)(base + sym[i].st_value);
-	}
-	return NULL;
+	return ehdr ? (void *)(ehdr + *(uint32_t *)(ehdr + ELF32_ENTRY)) : NULL;
 }
 
 static int set_mode(const char *m)
@@ -112,7 +96,7 @@ static int set_mode(const char *m)
 		mode = INT80;
 	} else if (!strcmp(m, "sysenter")) {
 		mode = SYSENTER;
-		kernel_vsyscall = vdso_sym("__kernel_vsyscall");
+		kernel_vsyscall = vdso_vsyscall();
 		if (!kernel_vsyscall) {
 			fprintf(stderr, "kml-bench: no __kernel_vsyscall in the vDSO\n");
 			return -1;
@@ -170,7 +154,7 @@ static char byte;
 
 static void op_null(void)
 {
-#ifdef __i386__
+#ifndef __x86_64__
 	/* glibc's own getppid(): a call through AT_SYSINFO */
 	if (mode == VSYSCALL) {
 		getppid();
@@ -192,7 +176,7 @@ static void op_write(void)
 
 static void op_stat(void)
 {
-	stat_buf st;
+	struct STAT_STRUCT st;
 
 	if (sc3(SYS_STAT, AT_FDCWD, (long)"/etc/passwd", (long)&st))
 		abort();

@@ -349,9 +349,10 @@ static __always_inline bool kml_direct_program_ip(unsigned long ip)
  * user mode, and the program then restarts the instruction that took the
  * first event. A program whose ESP points into the kernel half (which a
  * trusted program must not do) gets there when that part of the kernel
- * half is not mapped, and its fault then becomes a SIGSEGV. An external interrupt whose delivery faulted is still in
- * service in the local APIC and is handled first by
- * kml_df_lost_interrupts(). An NMI whose delivery faulted is lost.
+ * half is not mapped, and its fault then becomes a SIGSEGV. An external
+ * interrupt whose delivery faulted is still in service in the local APIC
+ * and is handled first by kml_df_lost_interrupts(). An NMI whose delivery
+ * faulted is lost.
  *
  * Returns only if the double fault is not a KML program's.
  */
