@@ -29,6 +29,8 @@
  *               page: far too little for the NMI handler, which must not
  *               run there
  * singlestep:   a tracer single-steps the program (the return with TF)
+ * hw_breakpoints: a tracer's instruction breakpoint and write watchpoint
+ *               (debug registers) stop the program and let it go on
  * direct_entry: AT_SYSINFO of a ring-0 program is KML's direct entry in
  *               the kernel half (the vDSO's __kernel_vsyscall elsewhere):
  *               results and errors, six arguments, every register but
@@ -43,6 +45,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
+#include <stddef.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -548,6 +551,84 @@ TEST(singlestep)
 		last = regs.eip;
 	}
 	EXPECT_EQ(50, moved);
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(expected_cpl(), WEXITSTATUS(status));
+}
+
+/* What hw_breakpoints' child runs: a function to break in, a word to watch. */
+static volatile uint32_t watched __attribute__((aligned(4)));
+
+static noinline int bp_target(int n)
+{
+	return n * 3 + 1;
+}
+
+#define DR_OFF(n)	offsetof(struct user, u_debugreg[n])
+
+/*
+ * Hardware breakpoints: an instruction breakpoint (a fault, EIP at the
+ * instruction; the return sets RF) and a write watchpoint (a trap after
+ * the store), which the CPU raises in ring 0 as in ring 3. In ring 0 the
+ * #DB frame lands on the program's stack and goes through KML's #DB
+ * stub. Each is a SIGTRAP stop (TRAP_HWBKPT) with the user view of the
+ * registers and DR6 telling which one hit, and the program goes on.
+ */
+TEST(hw_breakpoints)
+{
+	/* L0: execute, 1 byte; L1: write, 4 bytes. */
+	const unsigned long dr7 = 1UL | 4UL | 1UL << 20 | 3UL << 22;
+	struct user_regs_struct regs;
+	siginfo_t si;
+	long dr6;
+	int status;
+	pid_t pid;
+
+	pid = kml_fork_traced();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int r = bp_target(0x411);
+
+		watched = 5;
+		_exit(r == 0xc34 && watched == 5 ? (int)kml_cpl() : 100);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(0), bp_target));
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(1), &watched));
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(7), dr7));
+
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(SIGTRAP, WSTOPSIG(status));
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	EXPECT_EQ((uintptr_t)bp_target, (uintptr_t)regs.eip);
+	EXPECT_EQ(KML_USER_CS, regs.xcs);
+	ASSERT_EQ(0, ptrace(PTRACE_GETSIGINFO, pid, NULL, &si));
+	EXPECT_EQ(TRAP_HWBKPT, si.si_code);
+	EXPECT_EQ((uintptr_t)bp_target, (uintptr_t)si.si_addr);
+	errno = 0;
+	dr6 = ptrace(PTRACE_PEEKUSER, pid, DR_OFF(6), NULL);
+	EXPECT_EQ(0, errno);
+	EXPECT_EQ(1, dr6 & 3);
+
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(7), dr7 & ~1UL));
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(SIGTRAP, WSTOPSIG(status));
+	EXPECT_EQ(5, ptrace(PTRACE_PEEKDATA, pid, &watched, NULL));
+	ASSERT_EQ(0, ptrace(PTRACE_GETSIGINFO, pid, NULL, &si));
+	EXPECT_EQ(TRAP_HWBKPT, si.si_code);
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+	EXPECT_EQ((uintptr_t)regs.eip, (uintptr_t)si.si_addr);	/* x86: EIP */
+	EXPECT_EQ(KML_USER_CS, regs.xcs);
+	dr6 = ptrace(PTRACE_PEEKUSER, pid, DR_OFF(6), NULL);
+	EXPECT_EQ(2, dr6 & 3);
+
+	ASSERT_EQ(0, ptrace(PTRACE_POKEUSER, pid, DR_OFF(7), 0));
 	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
