@@ -35,6 +35,7 @@
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/sysctl.h>
 #include <linux/user_namespace.h>
 
@@ -64,6 +65,9 @@ static KML_REFUSAL(kml_no_file_mode, "the file is writable by group or others");
 static KML_REFUSAL(kml_no_dir_owner, "a directory on the way is not owned by root");
 static KML_REFUSAL(kml_no_dir_mode, "a directory on the way is writable by group or others");
 
+/* Why KML cannot work on this kernel, or "": kernel.kml.unavailable. */
+static char kml_unavailable[96] __ro_after_init;
+
 /**
  * kml_boot_report - log whether trusted executables get the privileged mode
  * @why: why KML cannot work on this kernel, or NULL when it can
@@ -73,8 +77,10 @@ static KML_REFUSAL(kml_no_dir_mode, "a directory on the way is writable by group
  */
 void __init kml_boot_report(const struct kml_refusal *why)
 {
-	if (why)
+	if (why) {
+		strscpy(kml_unavailable, why->why);
 		pr_info("unavailable: %s\n", why->why);
+	}
 	else if (kml_enabled)
 		pr_info("executables under %s run in " KML_MODE_NAME "\n",
 			kml_trusted_name);
@@ -340,6 +346,13 @@ static struct ctl_table kml_sysctls[] = {
 		.maxlen		= sizeof(kml_enabled),
 		.mode		= 0644,
 		.proc_handler	= proc_dobool,
+	},
+	{
+		.procname	= "unavailable",
+		.data		= kml_unavailable,
+		.maxlen		= sizeof(kml_unavailable),
+		.mode		= 0444,
+		.proc_handler	= proc_dostring,
 	},
 };
 

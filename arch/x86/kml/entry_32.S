@@ -103,12 +103,15 @@ SYM_CODE_END(kml_entry_stubs)
  * Copy EIP, EFLAGS (with IF) and the ESP before the event from the CPU's
  * frame at EAX, where EIP is word @src, to the ring-3 frame on the stack,
  * where EIP goes to word @dst; add __USER_CS and __USER_DS. ECX is scratch.
+ * Until the ordinary entry loads DS, DS and ES are the program's, which
+ * may have loaded other segments there: memory is reached through SS (the
+ * kernel's, which a trusted program must not load) and FS.
  */
 .macro KML_USER_FRAME src:req, dst:req
-	movl	\src * 4(%eax), %ecx		/* EIP */
+	movl	%ss:\src * 4(%eax), %ecx	/* EIP */
 	movl	%ecx, \dst * 4(%esp)
 	movl	$__USER_CS, (\dst + 1) * 4(%esp)
-	movl	(\src + 2) * 4(%eax), %ecx	/* EFLAGS */
+	movl	%ss:(\src + 2) * 4(%eax), %ecx	/* EFLAGS */
 	orl	$X86_EFLAGS_IF, %ecx
 	movl	%ecx, (\dst + 2) * 4(%esp)
 	leal	(\src + 3) * 4(%eax), %ecx	/* ESP before the event */
@@ -135,7 +138,7 @@ SYM_CODE_START_LOCAL(kml_entry_error_code)
 	pushl	%eax
 	pushl	%ecx
 	movl	PER_CPU_VAR(kml_entry_sp), %eax
-	movl	0 * 4(%eax), %ecx		/* error code */
+	movl	%ss:0 * 4(%eax), %ecx		/* error code */
 	cmpl	$X86_TRAP_PF, 2 * 4(%esp)
 	jne	1f
 	orl	$KML_PF_USER, %ecx		/* a fault of the program */
@@ -150,7 +153,7 @@ SYM_CODE_END(kml_entry_error_code)
  */
 SYM_CODE_START_LOCAL(kml_entry_go)
 	movl	2 * 4(%esp), %ecx
-	movl	kml_entry_target(, %ecx, 4), %ecx
+	movl	%ss:kml_entry_target(, %ecx, 4), %ecx
 	movl	%ecx, 2 * 4(%esp)
 	popl	%ecx
 	popl	%eax

@@ -137,20 +137,29 @@ static inline char *kml_read_klog(void)
 }
 
 /*
- * Why KML cannot work on the running kernel at all, as its boot line
- * "kml: unavailable: <why>" says (IA-32 for now, a CPU without a local
- * APIC, PTI on IA-32, FRED, Xen PV), or NULL. The reason points into a
- * static buffer. It reads the whole kernel log: not for loops or signal
- * handlers.
+ * Why KML cannot work on the running kernel at all (a CPU without a local
+ * APIC, PTI on IA-32, FRED, Xen PV), or NULL: kernel.kml.unavailable, or,
+ * on a kernel without it, its boot line "kml: unavailable: <why>". The
+ * reason points into a static buffer. Not for loops or signal handlers.
  */
 static inline const char *kml_boot_refusal(void)
 {
 	static char why[128];
 	const char *key = "kml: unavailable: ";
-	char *buf = kml_read_klog(), *p;
+	char *buf, *p;
 	bool found;
+	FILE *f;
 	int n;
 
+	/* The kernel keeps the reason in kernel.kml.unavailable ("" if none). */
+	f = fopen("/proc/sys/kernel/kml/unavailable", "r");
+	if (f) {
+		found = fgets(why, sizeof(why), f);
+		fclose(f);
+		why[strcspn(why, "\n")] = '\0';
+		return found && why[0] ? why : NULL;
+	}
+	buf = kml_read_klog();
 	if (!buf)
 		return NULL;
 	p = strstr(buf, key);

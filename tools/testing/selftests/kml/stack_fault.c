@@ -207,11 +207,16 @@ asm("	.text\n"
 );
 #endif
 
-/* Local timer interrupts so far, all CPUs (the LOC line of /proc/interrupts). */
+/*
+ * Timer interrupts so far, all CPUs: the local APIC timer's (the LOC line
+ * of /proc/interrupts) and IRQ 0's (the PIT or HPET, the timer where there
+ * is no local APIC, as with nolapic on IA-32).
+ */
 static long timer_interrupts(void)
 {
 	char line[1024], *p, *end;
 	long sum = -1, v;
+	int len;
 	FILE *f;
 
 	f = fopen("/proc/interrupts", "r");
@@ -219,12 +224,16 @@ static long timer_interrupts(void)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		p = line + strspn(line, " ");
-		if (strncmp(p, "LOC:", 4))
+		if (!strncmp(p, "LOC:", 4))
+			len = 4;
+		else if (!strncmp(p, "0:", 2))
+			len = 2;
+		else
 			continue;
-		sum = 0;
-		for (p += 4; (v = strtol(p, &end, 10)), end != p; p = end)
+		if (sum < 0)
+			sum = 0;
+		for (p += len; (v = strtol(p, &end, 10)), end != p; p = end)
 			sum += v;
-		break;
 	}
 	fclose(f);
 	return sum;
