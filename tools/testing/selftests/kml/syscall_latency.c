@@ -12,13 +12,10 @@
  * are make bench's, in instructions.
  *
  * A process outside ring 0 has no direct entry, and nothing to compare.
- * On IA-32 both sides call AT_SYSINFO as glibc does: KML's direct entry in
- * ring 0, the vDSO's __kernel_vsyscall (SYSENTER) in the ordinary copy.
  *
  *	syscall_latency				the test
  *	syscall_latency --ordinary N		time N calls, print ns per call
  */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,45 +26,19 @@
 #include <unistd.h>
 
 #include "../kselftest.h"
-#ifdef __x86_64__
 #include "../../../kml/kml_syscall.h"
-#else
-#include <sys/auxv.h>
-#endif
 #include "kml_util.h"
 
+#define KML_MIN_SPEEDUP	1.1
 #define ROUNDS		11
 #define SAMPLES		5
 #define CALLS		5000
 
-#ifdef __x86_64__
-#define KML_MIN_SPEEDUP	1.1
-#else
-/*
- * IA-32: the ordinary path is the vDSO's SYSENTER, and a direct entry
- * that took the full path every time (int $0x80's) would already be
- * 1.15x to 1.25x faster; the direct dispatch is 1.75x (make bench).
- */
-#define KML_MIN_SPEEDUP	1.4
-
-/* AT_SYSINFO outside the vDSO (a few pages): KML's direct entry; or 0. */
-static unsigned long kml_syscall_entry(void)
-{
-	unsigned long entry = getauxval(AT_SYSINFO);
-
-	return entry - getauxval(AT_SYSINFO_EHDR) < 0x4000 ? 0 : entry;
-}
-#endif
-
-/*
- * n getppid() calls: by SYSCALL (entry 0) or through the direct entry; on
- * IA-32 through AT_SYSINFO either way, as glibc makes them.
- */
+/* n getppid() calls: by SYSCALL (entry 0) or through the direct entry. */
 static void null_calls(unsigned long n, unsigned long entry)
 {
 	unsigned long nr;
 
-#ifdef __x86_64__
 	if (!entry) {
 		while (n--) {
 			nr = SYS_getppid;
@@ -80,12 +51,6 @@ static void null_calls(unsigned long n, unsigned long entry)
 		asm volatile("sub $128, %%rsp\n\tcall *%1\n\tadd $128, %%rsp"
 			     : "+a" (nr) : "r" (entry) : "rcx", "r11", "memory");
 	}
-#else
-	while (n--) {
-		nr = SYS_getppid;
-		asm volatile("call *%%gs:0x10" : "+a" (nr) : : "memory");
-	}
-#endif
 }
 
 /* Nanoseconds per call of n calls, the best of SAMPLES timings. */
