@@ -17,7 +17,8 @@ help:
 	@echo "make export     write edits made in build/linux back into this repository"
 	@echo "make rebase UPSTREAM=<version>  move the fork onto another linux-source-6.12"
 	@echo "make kernel     build the KML bzImage (KML=n: the vanilla baseline;"
-	@echo "                ARCH=i386: the 32-bit ones, PAE and not, PAE=y|n for one)"
+	@echo "                ARCH=i386: the 32-bit ones, PAE and not, PAE=y|n for one;"
+	@echo "                ARCH=arm: 32-bit ARM, classic and LPAE, LPAE=y|n for one)"
 	@echo "make selftests  build and install the KML kselftests into build/kselftest"
 	@echo "make bench      system call costs: KML modes vs ordinary vs baseline (table, JSON, PNG)"
 	@echo "make bench-apps redis, nginx, sqlite3, bash from /trusted vs ordinary (table, JSON, PNG)"
@@ -48,11 +49,18 @@ rebase: need-deps
 # ARCH=i386: the 32-bit kernels, PAE and 2-level paging (PAE=y or PAE=n
 # for one of them).
 I386_PAE := $(if $(PAE),$(PAE),y n)
+# ARCH=arm: the 32-bit ARM kernels, classic and LPAE page tables (LPAE=n
+# or LPAE=y for one of them).
+ARM_LPAE := $(if $(LPAE),$(LPAE),n y)
 
 kernel: tree
 ifeq ($(ARCH),i386)
 	@for p in $(I386_PAE); do \
 		$(S)/build-kernel $(if $(filter n,$(KML)),--vanilla) --arch i386 --pae $$p || exit; \
+	done
+else ifeq ($(ARCH),arm)
+	@for p in $(ARM_LPAE); do \
+		$(S)/build-kernel $(if $(filter n,$(KML)),--vanilla) --arch arm --lpae $$p || exit; \
 	done
 else ifeq ($(KML),n)
 	@$(S)/build-kernel --vanilla
