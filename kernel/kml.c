@@ -80,12 +80,12 @@ void __init kml_boot_report(const struct kml_refusal *why)
 	if (why) {
 		strscpy(kml_unavailable, why->why);
 		pr_info("unavailable: %s\n", why->why);
-	}
-	else if (kml_enabled)
+	} else if (kml_enabled) {
 		pr_info("executables under %s run in " KML_MODE_NAME "\n",
 			kml_trusted_name);
-	else
+	} else {
 		pr_info("disabled on the command line (kml.enabled=0)\n");
+	}
 }
 
 /*

@@ -54,6 +54,7 @@
 #include <asm/processor-flags.h>
 #include <asm/segment.h>
 #include <asm/trapnr.h>
+#include <uapi/asm/debugreg.h>
 
 /* The vectors whose exceptions push an error code. */
 #define KML_ERROR_CODE_VECTORS	((1 << X86_TRAP_DF) | (1 << X86_TRAP_TS) | \
@@ -74,10 +75,10 @@
 SYM_CODE_START(kml_entry_stubs)
 	vector = 0
 	.rept 256
-	.p2align 6, 0xcc
 	.if vector == X86_TRAP_DB
 	cmpl	$kml_direct_step_ip, (%esp)
 	je	kml_direct_step
+.Lkml_db_stub:
 	.endif
 	cmpl	$__PAGE_OFFSET, %esp
 	jae	1f
@@ -94,10 +95,22 @@ SYM_CODE_START(kml_entry_stubs)
 	jmp	kml_entry_no_error_code
 	.endif
 1:	jmp	*%ss:kml_entry_target + 4 * vector
+	/* Fails the build if the stub has grown past its size. */
+	.org	kml_entry_stubs + (vector + 1) * KML_STUB_SIZE, 0xcc
 	vector = vector + 1
 	.endr
 	.p2align 6, 0xcc
 SYM_CODE_END(kml_entry_stubs)
+
+/* Pop the general registers of a pt_regs but EAX, from EBX on. */
+.macro KML_POP_REGS
+	popl	%ebx
+	popl	%ecx
+	popl	%edx
+	popl	%esi
+	popl	%edi
+	popl	%ebp
+.endm
 
 /*
  * Copy EIP, EFLAGS (with IF) and the ESP before the event from the CPU's
@@ -194,12 +207,7 @@ SYM_CODE_START(kml_return_to_user)
 	jnz	.Lkml_return_iret
 	movl	PT_EIP(%esp), %eax
 	movl	%eax, PER_CPU_VAR(kml_ret_ip)
-	popl	%ebx
-	popl	%ecx
-	popl	%edx
-	popl	%esi
-	popl	%edi
-	popl	%ebp
+	KML_POP_REGS
 	popl	%eax
 1:	popl	%ds
 2:	popl	%es
@@ -226,12 +234,7 @@ SYM_INNER_LABEL(kml_return_tail_end, SYM_L_GLOBAL)
 	call	kml_put_iret_frame
 	testb	%al, %al
 	jz	kml_return_to_user
-	popl	%ebx
-	popl	%ecx
-	popl	%edx
-	popl	%esi
-	popl	%edi
-	popl	%ebp
+	KML_POP_REGS
 	popl	%eax
 4:	popl	%ds
 5:	popl	%es
@@ -256,12 +259,7 @@ SYM_CODE_END(kml_return_to_user)
 SYM_CODE_START(kml_df_resume)
 	movl	%eax, %esp
 	call	kml_df_lost_interrupts
-	popl	%ebx
-	popl	%ecx
-	popl	%edx
-	popl	%esi
-	popl	%edi
-	popl	%ebp
+	KML_POP_REGS
 	popl	%eax
 7:	popl	%ds
 8:	popl	%es
@@ -357,12 +355,7 @@ SYM_INNER_LABEL(kml_direct_ret, SYM_L_GLOBAL)
 	cmpl	$KML_SYSCALL_FULL, %eax
 	jne	.Lkml_direct_exit_work
 	/* Not run: back to the ring-3 frame and the registers it came with */
-	popl	%ebx
-	popl	%ecx
-	popl	%edx
-	popl	%esi
-	popl	%edi
-	popl	%ebp
+	KML_POP_REGS
 	addl	$4, %esp			/* pt_regs->ax */
 10:	popl	%ds
 11:	popl	%es
@@ -392,11 +385,24 @@ SYM_CODE_END(kml_syscall_direct)
 
 /*
  * A single-step trap after the CLI of kml_syscall_direct, on the
- * program's stack: go on without TF, and let the entry put it back.
+ * program's stack: go on without TF, and let the entry put it back. Any
+ * other debug exception there (an instruction breakpoint) takes the #DB
+ * stub's way.
  */
 SYM_CODE_START_LOCAL(kml_direct_step)
+	testl	$X86_EFLAGS_TF, 2 * 4(%esp)
+	jz	.Lkml_db_stub			/* not a single step */
 	andl	$~X86_EFLAGS_TF, 2 * 4(%esp)
 	movb	$1, PER_CPU_VAR(kml_direct_tf)
+	/*
+	 * This #DB is consumed: clear DR6, whose BS would otherwise stay set
+	 * into the next debug exception on this CPU (maybe another task's).
+	 * EAX goes to kml_entry_sp meanwhile, which the entry sets next.
+	 */
+	movl	%eax, PER_CPU_VAR(kml_entry_sp)
+	movl	$DR6_RESERVED, %eax
+	movl	%eax, %dr6
+	movl	PER_CPU_VAR(kml_entry_sp), %eax
 SYM_INNER_LABEL(kml_direct_step_iret, SYM_L_GLOBAL)
 	iret
 SYM_CODE_END(kml_direct_step)

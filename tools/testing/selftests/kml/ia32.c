@@ -31,6 +31,9 @@
  * singlestep:   a tracer single-steps the program (the return with TF)
  * hw_breakpoints: a tracer's instruction breakpoint and write watchpoint
  *               (debug registers) stop the program and let it go on
+ * hw_breakpoint_after_entry_step: after a tracer's single step into the
+ *               direct entry, a hardware breakpoint on the same CPU still
+ *               stops as one (KML's #DB stub clears DR6)
  * direct_entry: AT_SYSINFO of a ring-0 program is KML's direct entry in
  *               the kernel half (the vDSO's __kernel_vsyscall elsewhere):
  *               results and errors, six arguments, every register but
@@ -399,35 +402,6 @@ static void unpin(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/*
- * Does a message of the kernel log start as a splat does (the patterns of
- * the test runner, less the call traces the NMI backtraces print)?
- */
-static bool log_has_splat(void)
-{
-	static const char * const splat[] = {
-		"BUG:", "WARNING:", "Oops", "general protection fault",
-		"double fault", "Kernel panic", "kernel BUG at",
-	};
-	char *buf = kml_read_klog(), *line;
-	bool found = false;
-	unsigned int i;
-
-	if (!buf)
-		return false;
-	for (line = strtok(buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
-		if (*line == '<')
-			line = strchrnul(line, '>') + 1;
-		if (*line == '[')
-			line = strchrnul(line, ']') + 1;
-		line += strspn(line, " ");
-		for (i = 0; i < ARRAY_SIZE(splat); i++)
-			found |= !strncmp(line, splat[i], strlen(splat[i]));
-	}
-	free(buf);
-	return found;
-}
-
 TEST(nmi_on_short_stack)
 {
 	long pg = sysconf(_SC_PAGESIZE), before, after;
@@ -443,7 +417,7 @@ TEST(nmi_on_short_stack)
 		SKIP(return, "needs two CPUs, has %ld",
 		     sysconf(_SC_NPROCESSORS_ONLN));
 	ASSERT_EQ(0, pin_to(0));
-	ASSERT_FALSE(log_has_splat());
+	ASSERT_FALSE(kml_log_has_splat());
 	stop = mmap(NULL, pg, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(stop != MAP_FAILED);
@@ -505,7 +479,7 @@ TEST(nmi_on_short_stack)
 	TH_LOG("CPU 0 took %ld NMIs with ESP 256 bytes above a PROT_NONE page",
 	       after - before);
 	EXPECT_LT(0, after - before);
-	EXPECT_FALSE(log_has_splat());
+	EXPECT_FALSE(kml_log_has_splat());
 	/* Clear the backtraces, which the runner would take for a splat. */
 	klogctl(5, NULL, 0);	/* SYSLOG_ACTION_CLEAR */
 	unpin();
@@ -575,7 +549,7 @@ static noinline int bp_target(int n)
  * stub. Each is a SIGTRAP stop (TRAP_HWBKPT) with the user view of the
  * registers and DR6 telling which one hit, and the program goes on.
  */
-TEST(hw_breakpoints)
+static void hw_breakpoint_stops(struct __test_metadata *_metadata)
 {
 	/* L0: execute, 1 byte; L1: write, 4 bytes. */
 	const unsigned long dr7 = 1UL | 4UL | 1UL << 20 | 3UL << 22;
@@ -633,6 +607,11 @@ TEST(hw_breakpoints)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(expected_cpl(), WEXITSTATUS(status));
+}
+
+TEST(hw_breakpoints)
+{
+	hw_breakpoint_stops(_metadata);
 }
 
 /*
@@ -842,6 +821,51 @@ TEST(singlestep_over_entry)
 	TH_LOG("%d single steps", i);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(expected_cpl(), WEXITSTATUS(status));
+}
+
+/*
+ * The single step over the direct entry's CLI is consumed by KML's #DB
+ * stub, which must clear DR6 as the kernel's #DB handler does: a tracer
+ * steps a child into the entry (its step is reported on the way out of the
+ * system call, with no debug exception after it) and lets it run on; then,
+ * on the same CPU, a hardware breakpoint must stop the next child as one
+ * (TRAP_HWBKPT, DR6 B0), not as a single step (a stale DR6.BS).
+ */
+TEST(hw_breakpoint_after_entry_step)
+{
+	void *entry = (void *)getauxval(AT_SYSINFO);
+	struct user_regs_struct regs;
+	int status, i;
+	pid_t pid;
+
+	ASSERT_TRUE(!!entry);
+	ASSERT_EQ(0, pin_to(0));
+	pid = kml_fork_traced();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		long r = vsyscall(entry, SYS_getppid, 0, 0, 0);
+
+		_exit(r == getppid() ? 0 : 99);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* Step to the entry, then into it: the step ends after the call. */
+	for (i = 0; i < 100000; i++) {
+		ASSERT_EQ(0, ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSTOPPED(status));
+		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+		if ((uintptr_t)regs.eip == (uintptr_t)entry)
+			break;
+	}
+	ASSERT_EQ(0, ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	hw_breakpoint_stops(_metadata);
+	unpin();
 }
 
 TEST(glibc_direct)

@@ -357,6 +357,37 @@ static inline pid_t kml_fork_traced(void)
 	return pid;
 }
 
+/*
+ * Does a message of the kernel log start as a splat does (the patterns of
+ * the test runner, less the call traces the NMI backtraces print)?
+ */
+static inline bool kml_log_has_splat(void)
+{
+	static const char * const splat[] = {
+		"BUG:", "WARNING:", "Oops", "general protection fault",
+		"double fault", "Kernel panic", "kernel BUG at", NULL,
+	};
+	char *buf = kml_read_klog(), *line, *p;
+	bool found = false;
+	unsigned int i;
+
+	if (!buf)
+		return false;
+	for (line = strtok(buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
+		p = strchr(line, '>');
+		if (*line == '<' && p)
+			line = p + 1;
+		p = strchr(line, ']');
+		if (*line == '[' && p)
+			line = p + 1;
+		line += strspn(line, " ");
+		for (i = 0; splat[i]; i++)
+			found |= !strncmp(line, splat[i], strlen(splat[i]));
+	}
+	free(buf);
+	return found;
+}
+
 /* Does the kernel log hold @text? */
 static inline bool kml_log_has(const char *text)
 {

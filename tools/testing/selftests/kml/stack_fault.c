@@ -378,35 +378,6 @@ static int pin_to(int cpu)
 }
 
 /*
- * Does a message of the kernel log start as a splat does (the patterns of
- * the test runner, less the call traces the NMI backtraces print)?
- */
-static bool log_has_splat(void)
-{
-	static const char * const splat[] = {
-		"BUG:", "WARNING:", "Oops", "general protection fault",
-		"double fault", "Kernel panic", "kernel BUG at",
-	};
-	char *buf = kml_read_klog(), *line;
-	bool found = false;
-	unsigned int i;
-
-	if (!buf)
-		return false;
-	for (line = strtok(buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
-		if (*line == '<')
-			line = strchrnul(line, '>') + 1;
-		if (*line == '[')
-			line = strchrnul(line, ']') + 1;
-		line += strspn(line, " ");
-		for (i = 0; i < ARRAY_SIZE(splat); i++)
-			found |= !strncmp(line, splat[i], strlen(splat[i]));
-	}
-	free(buf);
-	return found;
-}
-
-/*
  * NMIs (sysrq 'l' backtraces, sent from the other CPU) hit the program
  * while ESP sits 32 bytes above the lowest page of its stack, with
  * nothing mapped below: the CPU pushes 12 bytes there for each, and the
@@ -430,7 +401,7 @@ TEST(nmi_at_stack_bottom)
 		SKIP(return, "needs two CPUs, has %ld",
 		     sysconf(_SC_NPROCESSORS_ONLN));
 	ASSERT_EQ(0, pin_to(0));
-	ASSERT_FALSE(log_has_splat());
+	ASSERT_FALSE(kml_log_has_splat());
 	stop = mmap(NULL, pg, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(stop != MAP_FAILED);
@@ -491,7 +462,7 @@ TEST(nmi_at_stack_bottom)
 	EXPECT_LT(0, nmis);
 	EXPECT_EQ(bottom, after_nmis);
 	EXPECT_GT(bottom, stack_bottom());
-	EXPECT_FALSE(log_has_splat());
+	EXPECT_FALSE(kml_log_has_splat());
 	/* Clear the backtraces, which the runner would take for a splat. */
 	klogctl(5, NULL, 0);	/* SYSLOG_ACTION_CLEAR */
 	pin_to(-1);
