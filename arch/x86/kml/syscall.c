@@ -71,29 +71,6 @@
 
 #include "syscall.h"
 
-/* Thread flags that ask for work, or syscall work (no ptrace, seccomp...)? */
-static __always_inline bool kml_work(void)
-{
-	struct thread_info *ti = current_thread_info();
-
-	return (READ_ONCE(ti->flags) & KML_SLOW_TIF) |
-	       READ_ONCE(ti->syscall_work);
-}
-
-/* Would the full path find nothing to do on the way in? */
-static __always_inline bool kml_no_entry_work(void)
-{
-	return !kml_work() && !context_tracking_enabled();
-}
-
-/* And on the way out? */
-static __always_inline bool kml_no_exit_work(void)
-{
-	return !kml_work() &&
-	       !(cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER) &&
-		 this_cpu_read(x86_ibpb_exit_to_user));
-}
-
 /*
  * Is reloading the FPU registers all the way out would do? A context
  * switch leaves TIF_NEED_FPU_LOAD set; nothing else may be pending.

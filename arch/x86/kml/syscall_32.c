@@ -26,7 +26,6 @@
  * do the calls made while a tracer single-steps the task.
  */
 
-#include <linux/context_tracking.h>
 #include <linux/entry-common.h>
 #include <linux/init.h>
 #include <linux/instrumentation.h>
@@ -39,15 +38,7 @@
 #include <asm/unistd.h>
 
 #include "kml_32.h"
-
-/* Thread flags that ask for work, or syscall work (ptrace, seccomp...)? */
-static __always_inline bool kml_work(void)
-{
-	struct thread_info *ti = current_thread_info();
-
-	return (READ_ONCE(ti->flags) & KML_SLOW_TIF) |
-	       READ_ONCE(ti->syscall_work);
-}
+#include "syscall.h"
 
 /* System calls that need the full path. Set at boot, read-only after. */
 static DECLARE_BITMAP(kml_full_frame_32, IA32_NR_syscalls) __ro_after_init;
@@ -85,7 +76,7 @@ __visible noinstr int kml_do_syscall_32(struct pt_regs *regs)
 
 	if (!KML_DIRECT_CONFIG || unlikely(nr >= IA32_NR_syscalls) ||
 	    unlikely(arch_test_bit(nr, kml_full_frame_32)) ||
-	    unlikely(kml_work()) || context_tracking_enabled())
+	    unlikely(!kml_no_entry_work()))
 		return KML_SYSCALL_FULL;
 
 	instrumentation_begin();
@@ -102,9 +93,7 @@ __visible noinstr int kml_do_syscall_32(struct pt_regs *regs)
 	fpregs_assert_state_consistent();
 	instrumentation_end();
 
-	if (unlikely(kml_work()) ||
-	    (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER) &&
-	     this_cpu_read(x86_ibpb_exit_to_user)))
+	if (unlikely(!kml_no_exit_work()))
 		return KML_SYSCALL_EXIT_WORK;
 	return KML_SYSCALL_DONE;
 }
