@@ -57,6 +57,7 @@
 #define PROBE_EVENT	PROBE_GROUP "/" PROBE_NAME
 #define PROBE_SYMBOL	"show_regs"
 #define OPTIMIZATION	"/proc/sys/debug/kprobes-optimization"
+#define RECORD_CMD	TRACEFS "/options/record-cmd"
 #define FLUSH_MSG	"<7>nmi_nest: flush\n"
 #define DEVKMSG		"/proc/sys/kernel/printk_devkmsg"
 
@@ -238,6 +239,7 @@ FIXTURE(nmi_nest) {
 	char devkmsg[32];
 	char optimization[16];
 	char tracing_on[16];
+	char record_cmd[8];
 	bool probe_added;
 };
 
@@ -250,6 +252,7 @@ FIXTURE_SETUP(nmi_nest)
 	self->devkmsg[0] = '\0';
 	self->optimization[0] = '\0';
 	self->tracing_on[0] = '\0';
+	self->record_cmd[0] = '\0';
 	self->probe_added = false;
 	if (geteuid())
 		SKIP(return, "needs root");
@@ -271,6 +274,17 @@ FIXTURE_SETUP(nmi_nest)
 			"p:" PROBE_EVENT " " PROBE_SYMBOL "\n", O_APPEND);
 	ASSERT_EQ(0, err) TH_LOG("adding the kprobe: %s", strerror(-err));
 	self->probe_added = true;
+	/*
+	 * With record-cmd on, enabling the event turns on the sched_switch
+	 * and sched_wakeup tracepoints (comm recording), and disabling it
+	 * turns them off: text_poke_bp() on __schedule() and ttwu_do_wakeup()
+	 * while the other CPU runs them. Under QEMU 7.2's multi-threaded TCG
+	 * that CPU now and then executes the patch's int3 after the patch is
+	 * done, and the kernel dies of an "int3" oops, a vanilla kernel too
+	 * (see kml.rst): keep the scheduler's code still, and test our NMIs.
+	 */
+	if (!read_line(RECORD_CMD, self->record_cmd, sizeof(self->record_cmd)))
+		write_str(RECORD_CMD, "0", 0);
 	/* Count the hits (kprobe_profile), but record nothing. */
 	if (!read_line(TRACEFS "/tracing_on", self->tracing_on,
 		       sizeof(self->tracing_on)))
@@ -317,6 +331,8 @@ FIXTURE_TEARDOWN(nmi_nest)
 	}
 	if (self->tracing_on[0])
 		write_str(TRACEFS "/tracing_on", self->tracing_on, 0);
+	if (self->record_cmd[0])
+		write_str(RECORD_CMD, self->record_cmd, 0);
 	if (self->optimization[0])
 		write_str(OPTIMIZATION, self->optimization, 0);
 }
