@@ -30,6 +30,7 @@
 #include <linux/uaccess.h>
 
 #include <asm/apic.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/kml.h>
 #include <asm/tlbflush.h>
@@ -415,6 +416,14 @@ noinstr void kml_double_fault(unsigned long cr2)
 	f->flags = flags | X86_EFLAGS_IF;
 	f->sp = sp;
 	f->ss = __USER_DS;
+	/*
+	 * A #DB (a single step, a watchpoint) whose frame could not be
+	 * pushed is lost, but the CPU has set its status in DR6 and never
+	 * clears it: the next #DB on this CPU, anyone's, would report it
+	 * too, a hardware breakpoint as a single step. Clear DR6 as the #DB
+	 * handler does once it has read it.
+	 */
+	set_debugreg(DR6_RESERVED, 6);
 	native_write_cr2(cr2);
 	kml_df_resume(f);
 }

@@ -868,6 +868,71 @@ TEST(hw_breakpoint_after_entry_step)
 	unpin();
 }
 
+static sigjmp_buf lost_jmp;
+
+static void on_lost_step_segv(int sig, siginfo_t *si, void *uc)
+{
+	siglongjmp(lost_jmp, 1);
+}
+
+static void on_lost_step_trap(int sig, siginfo_t *si, void *uc)
+{
+}
+
+/*
+ * A single step whose #DB frame cannot be pushed: in ring 0 the CPU
+ * pushes it on the program's stack, 8 bytes above a PROT_NONE page, so
+ * the #DB is lost to the double fault and the program gets SIGSEGV. The
+ * CPU has set the step's status in DR6 all the same, which nothing but a
+ * #DB handler clears: then, on the same CPU, a hardware breakpoint must
+ * still stop a child as one (TRAP_HWBKPT, DR6 B0), not as a single step.
+ * In ring 3 the steps are SIGTRAPs, then the third push the SIGSEGV.
+ */
+TEST(dr6_after_lost_step)
+{
+	struct sigaction sa = { .sa_sigaction = on_lost_step_segv,
+				.sa_flags = SA_SIGINFO | SA_ONSTACK };
+	struct sigaction old_segv, old_trap;
+	long pg = sysconf(_SC_PAGESIZE);
+	stack_t ss = { .ss_size = 65536 }, old_ss;
+	volatile int recovered = 0;
+	char *stk;
+
+	ASSERT_EQ(0, pin_to(0));
+	stk = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(stk != MAP_FAILED);
+	ASSERT_EQ(0, mprotect(stk, pg, PROT_NONE));
+	ss.ss_sp = malloc(ss.ss_size);
+	ASSERT_TRUE(!!ss.ss_sp);
+	ASSERT_EQ(0, sigaltstack(&ss, &old_ss));
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, &old_segv));
+	sa.sa_sigaction = on_lost_step_trap;
+	ASSERT_EQ(0, sigaction(SIGTRAP, &sa, &old_trap));
+	if (!sigsetjmp(lost_jmp, 1)) {
+		/* TF traps after the instruction that follows the POPF. */
+		asm volatile("pushfl\n\t"
+			     "orl $0x100, (%%esp)\n\t"
+			     "popfl\n\t"
+			     "movl %0, %%esp\n\t"
+			     "pushl %%eax\n\t"
+			     "pushl %%eax\n\t"
+			     "pushl %%eax\n\t"
+			     "ud2"
+			     : : "r" (stk + pg + 8) : "memory");
+	} else {
+		recovered = 1;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGTRAP, &old_trap, NULL);
+	sigaltstack(&old_ss, NULL);
+	EXPECT_TRUE(recovered);
+	hw_breakpoint_stops(_metadata);
+	unpin();
+	munmap(stk, 2 * pg);
+	free(ss.ss_sp);
+}
+
 TEST(glibc_direct)
 {
 	struct user_regs_struct regs;
