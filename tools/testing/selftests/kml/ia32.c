@@ -380,110 +380,35 @@ TEST(irq_during_stack_fault)
 	munmap(stk, 4 * pg);
 }
 
-static int pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-/* Let the caller run on every CPU again. */
-static void unpin(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_CONF);
-	cpu_set_t set;
-	int i;
-
-	CPU_ZERO(&set);
-	for (i = 0; i < n && i < CPU_SETSIZE; i++)
-		CPU_SET(i, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 TEST(nmi_on_short_stack)
 {
-	long pg = sysconf(_SC_PAGESIZE), before, after;
-	char level[64] = "", devkmsg[64] = "", *stk;
-	volatile int *stop;
-	int status, fd;
-	pid_t pid;
-	FILE *f;
+	long pg = sysconf(_SC_PAGESIZE), nmis;
+	struct kml_nmi_burst burst;
+	char *stk;
 
 	if (access("/proc/sysrq-trigger", W_OK))
 		SKIP(return, "no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ, root)");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs, has %ld",
 		     sysconf(_SC_NPROCESSORS_ONLN));
-	ASSERT_EQ(0, pin_to(0));
+	ASSERT_EQ(0, kml_pin_to(0));
 	ASSERT_FALSE(kml_log_has_splat());
-	stop = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(stop != MAP_FAILED);
 	stk = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(stk != MAP_FAILED);
 	ASSERT_EQ(0, mprotect(stk, pg, PROT_NONE));
 	stk[pg] = 1;
 
-	/*
-	 * The backtraces are call traces, which the test runner takes for
-	 * a splat: keep them off the console, and our flush messages
-	 * (/dev/kmsg) unlimited.
-	 */
-	f = fopen("/proc/sys/kernel/printk", "r");
-	ASSERT_TRUE(f && fgets(level, sizeof(level), f));
-	fclose(f);
-	f = fopen("/proc/sys/kernel/printk_devkmsg", "r");
-	ASSERT_TRUE(f && fgets(devkmsg, sizeof(devkmsg), f));
-	fclose(f);
-	ASSERT_EQ(0, kml_write_file("/proc/sys/kernel/printk", "1"));
-	ASSERT_EQ(0, kml_write_file("/proc/sys/kernel/printk_devkmsg", "on\n"));
-
-	before = kml_nmi_count(0);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int i, ok = 0;
-
-		fd = open("/proc/sysrq-trigger", O_WRONLY);
-		if (fd >= 0 && !pin_to(1)) {
-			usleep(100000);
-			for (i = 0; i < 10; i++) {
-				ok += write(fd, "l", 1) == 1;
-				usleep(20000);
-				/*
-				 * Flush the backtrace at console level 1,
-				 * before the next sysrq raises it for its
-				 * header line.
-				 */
-				kml_write_file("/dev/kmsg", "<7>ia32: flush\n");
-			}
-		}
-		*stop = 1;
-		_exit(ok == 10 ? 0 : 1);
-	}
-	spin_at(stk + pg + 256, stop, ~0UL);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	after = kml_nmi_count(0);
-	/*
-	 * The console prints what is pending at the level it has then: let
-	 * a message of ours flush the backtraces while it is still 1.
-	 */
-	kml_write_file("/dev/kmsg", "<7>ia32: flush\n");
-	usleep(200000);
-	kml_write_file("/proc/sys/kernel/printk", level);
-	kml_write_file("/proc/sys/kernel/printk_devkmsg", devkmsg);
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, kml_nmi_burst_start(&burst, "<7>ia32: flush\n"));
+	spin_at(stk + pg + 256, burst.stop, ~0UL);
+	nmis = kml_nmi_burst_end(&burst);
 	TH_LOG("CPU 0 took %ld NMIs with ESP 256 bytes above a PROT_NONE page",
-	       after - before);
-	EXPECT_LT(0, after - before);
+	       nmis);
+	EXPECT_LT(0, nmis);
 	EXPECT_FALSE(kml_log_has_splat());
 	/* Clear the backtraces, which the runner would take for a splat. */
 	klogctl(5, NULL, 0);	/* SYSLOG_ACTION_CLEAR */
-	unpin();
-	munmap((void *)stop, pg);
+	kml_pin_to(-1);
 	munmap(stk, 2 * pg);
 }
 
@@ -839,7 +764,7 @@ TEST(hw_breakpoint_after_entry_step)
 	pid_t pid;
 
 	ASSERT_TRUE(!!entry);
-	ASSERT_EQ(0, pin_to(0));
+	ASSERT_EQ(0, kml_pin_to(0));
 	pid = kml_fork_traced();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -865,7 +790,7 @@ TEST(hw_breakpoint_after_entry_step)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	hw_breakpoint_stops(_metadata);
-	unpin();
+	kml_pin_to(-1);
 }
 
 static sigjmp_buf lost_jmp;
@@ -898,7 +823,7 @@ TEST(dr6_after_lost_step)
 	volatile int recovered = 0;
 	char *stk;
 
-	ASSERT_EQ(0, pin_to(0));
+	ASSERT_EQ(0, kml_pin_to(0));
 	stk = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(stk != MAP_FAILED);
@@ -928,7 +853,7 @@ TEST(dr6_after_lost_step)
 	sigaltstack(&old_ss, NULL);
 	EXPECT_TRUE(recovered);
 	hw_breakpoint_stops(_metadata);
-	unpin();
+	kml_pin_to(-1);
 	munmap(stk, 2 * pg);
 	free(ss.ss_sp);
 }

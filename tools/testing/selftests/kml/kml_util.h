@@ -24,9 +24,12 @@
 #include <string.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define noinline	__attribute__((__noinline__))
@@ -518,5 +521,116 @@ static inline int kml_pthread_join(pthread_t t, void **ret)
 	return r;
 }
 #endif
+
+/* Run on CPU @cpu only, or on every CPU with @cpu < 0: 0 or -1. */
+static inline int kml_pin_to(int cpu)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < n && i < CPU_SETSIZE; i++)
+		if (cpu < 0 || i == cpu)
+			CPU_SET(i, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * NMIs for CPU 0: a child on CPU 1 writes 'l' to /proc/sysrq-trigger ten
+ * times, 20 ms apart, each an NMI backtrace of every other CPU, then sets
+ * *stop. The backtraces are call traces, which the test runner takes for
+ * a splat: they stay off the console (console level 1; our flush
+ * messages to /dev/kmsg, unlimited, print what is pending at that level)
+ * and the caller clears them from the kernel log once it has checked it.
+ */
+struct kml_nmi_burst {
+	char level[64], devkmsg[64];
+	const char *flush;	/* "<7>test: flush\n" */
+	volatile int *stop;
+	long before;
+	pid_t pid;
+};
+
+/* Start the burst; 0, or -1 (nothing started). */
+static inline int kml_nmi_burst_start(struct kml_nmi_burst *b,
+				      const char *flush)
+{
+	FILE *f;
+	bool ok;
+
+	memset(b, 0, sizeof(*b));
+	b->flush = flush;
+	f = fopen("/proc/sys/kernel/printk", "r");
+	ok = f && fgets(b->level, sizeof(b->level), f);
+	if (f)
+		fclose(f);
+	f = fopen("/proc/sys/kernel/printk_devkmsg", "r");
+	ok = ok && f && fgets(b->devkmsg, sizeof(b->devkmsg), f);
+	if (f)
+		fclose(f);
+	if (!ok)
+		return -1;
+	b->stop = mmap(NULL, sizeof(*b->stop), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b->stop == MAP_FAILED)
+		return -1;
+	if (kml_write_file("/proc/sys/kernel/printk", "1") ||
+	    kml_write_file("/proc/sys/kernel/printk_devkmsg", "on\n"))
+		goto restore;
+	b->before = kml_nmi_count(0);
+	b->pid = fork();
+	if (b->pid < 0)
+		goto restore;
+	if (b->pid == 0) {
+		int fd = open("/proc/sysrq-trigger", O_WRONLY), i, sent = 0;
+
+		if (fd >= 0 && !kml_pin_to(1)) {
+			kml_usleep(100000);
+			for (i = 0; i < 10; i++) {
+				sent += write(fd, "l", 1) == 1;
+				kml_usleep(20000);
+				/*
+				 * Flush the backtrace at console level 1,
+				 * before the next sysrq raises it for its
+				 * header line.
+				 */
+				kml_write_file("/dev/kmsg", flush);
+			}
+		}
+		*b->stop = 1;
+		_exit(sent == 10 ? 0 : 1);
+	}
+	return 0;
+restore:
+	kml_write_file("/proc/sys/kernel/printk", b->level);
+	kml_write_file("/proc/sys/kernel/printk_devkmsg", b->devkmsg);
+	munmap((void *)b->stop, sizeof(*b->stop));
+	return -1;
+}
+
+/*
+ * Wait for the burst's child and put the console back: the NMIs CPU 0
+ * took meanwhile, or -1 if the child did not send all ten.
+ */
+static inline long kml_nmi_burst_end(struct kml_nmi_burst *b)
+{
+	long nmis;
+	int status;
+
+	if (waitpid(b->pid, &status, 0) != b->pid)
+		status = -1;
+	nmis = kml_nmi_count(0) - b->before;
+	/*
+	 * The console prints what is pending at the level it has then: let
+	 * a message of ours flush the backtraces while it is still 1.
+	 */
+	kml_write_file("/dev/kmsg", b->flush);
+	kml_usleep(200000);
+	kml_write_file("/proc/sys/kernel/printk", b->level);
+	kml_write_file("/proc/sys/kernel/printk_devkmsg", b->devkmsg);
+	munmap((void *)b->stop, sizeof(*b->stop));
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? nmis : -1;
+}
 
 #endif /* KML_SELFTEST_UTIL_H */

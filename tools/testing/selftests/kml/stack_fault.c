@@ -363,20 +363,6 @@ TEST(irq_grows_stack)
 	EXPECT_EQ(kml_expected_cpl() == 0 ? rounds : 0, grown);
 }
 
-/* Let the caller run on CPU @cpu only, or (-1) on every CPU again. */
-static int pin_to(int cpu)
-{
-	long n = sysconf(_SC_NPROCESSORS_CONF);
-	cpu_set_t set;
-	int i;
-
-	CPU_ZERO(&set);
-	for (i = 0; i < n && i < CPU_SETSIZE; i++)
-		if (cpu < 0 || i == cpu)
-			CPU_SET(i, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 /*
  * NMIs (sysrq 'l' backtraces, sent from the other CPU) hit the program
  * while ESP sits 32 bytes above the lowest page of its stack, with
@@ -386,77 +372,27 @@ static int pin_to(int cpu)
  */
 TEST(nmi_at_stack_bottom)
 {
-	char level[64] = "", devkmsg[64] = "";
 	unsigned long bottom, after_nmis;
-	long before, nmis, pg = 4096;
+	struct kml_nmi_burst burst;
 	size_t size;
-	volatile int *stop;
-	int status, fd;
-	pid_t pid;
-	FILE *f;
+	long nmis;
 
 	if (access("/proc/sysrq-trigger", W_OK))
 		SKIP(return, "no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ, root)");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs, has %ld",
 		     sysconf(_SC_NPROCESSORS_ONLN));
-	ASSERT_EQ(0, pin_to(0));
+	ASSERT_EQ(0, kml_pin_to(0));
 	ASSERT_FALSE(kml_log_has_splat());
-	stop = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(stop != MAP_FAILED);
-
-	/*
-	 * The backtraces are call traces, which the test runner takes for
-	 * a splat: keep them off the console, and our flush messages
-	 * (/dev/kmsg) unlimited.
-	 */
-	f = fopen("/proc/sys/kernel/printk", "r");
-	ASSERT_TRUE(f && fgets(level, sizeof(level), f));
-	fclose(f);
-	f = fopen("/proc/sys/kernel/printk_devkmsg", "r");
-	ASSERT_TRUE(f && fgets(devkmsg, sizeof(devkmsg), f));
-	fclose(f);
-	ASSERT_EQ(0, kml_write_file("/proc/sys/kernel/printk", "1"));
-	ASSERT_EQ(0, kml_write_file("/proc/sys/kernel/printk_devkmsg", "on\n"));
-
-	before = kml_nmi_count(0);
+	ASSERT_EQ(0, kml_nmi_burst_start(&burst, "<7>stack_fault: flush\n"));
 	bottom = stack_bottom();
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int i, ok = 0;
-
-		fd = open("/proc/sysrq-trigger", O_WRONLY);
-		if (fd >= 0 && !pin_to(1)) {
-			kml_usleep(100000);
-			for (i = 0; i < 10; i++) {
-				ok += write(fd, "l", 1) == 1;
-				kml_usleep(20000);
-				/*
-				 * Flush the backtrace at console level 1,
-				 * before the next sysrq raises it for its
-				 * header line.
-				 */
-				kml_write_file("/dev/kmsg", "<7>stack_fault: flush\n");
-			}
-		}
-		*stop = 1;
-		_exit(ok == 10 ? 0 : 1);
-	}
-	while (!*stop)
+	while (!*burst.stop)
 		spin_at(bottom + 32, SPIN_LOOPS);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	after_nmis = stack_bottom();
-	nmis = kml_nmi_count(0) - before;
+	nmis = kml_nmi_burst_end(&burst);
 	/* Now grow the stack 64 KiB into the pages below. */
 	size = (((uintptr_t)&size - bottom) & ~4095UL) + 65536;
 	EXPECT_EQ(size / 4096, kml_touch_stack(size, true));
-	kml_write_file("/dev/kmsg", "<7>stack_fault: flush\n");
-	kml_usleep(200000);
-	kml_write_file("/proc/sys/kernel/printk", level);
-	kml_write_file("/proc/sys/kernel/printk_devkmsg", devkmsg);
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	TH_LOG("CPU 0 took %ld NMIs with ESP 32 bytes above the stack's lowest page",
 	       nmis);
 	EXPECT_LT(0, nmis);
@@ -465,8 +401,7 @@ TEST(nmi_at_stack_bottom)
 	EXPECT_FALSE(kml_log_has_splat());
 	/* Clear the backtraces, which the runner would take for a splat. */
 	klogctl(5, NULL, 0);	/* SYSLOG_ACTION_CLEAR */
-	pin_to(-1);
-	munmap((void *)stop, pg);
+	kml_pin_to(-1);
 }
 
 #define COW_PAGES	8
