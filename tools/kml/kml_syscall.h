@@ -7,11 +7,17 @@
  * calls it when it is there and executes the SYSCALL instruction when it is
  * not (any ordinary process), with the same result either way.
  *
- * The entry has the register convention of SYSCALL: number in RAX,
- * arguments in RDI, RSI, RDX, R10, R8, R9, result in RAX; RCX and R11 are
- * clobbered. The CALL writes its return address below the stack pointer, so
- * these wrappers step over the 128-byte red zone around it. See
- * Documentation/arch/x86/kml.rst.
+ * x86-64: the entry has the register convention of SYSCALL: number in
+ * RAX, arguments in RDI, RSI, RDX, R10, R8, R9, result in RAX; RCX and R11
+ * are clobbered. The CALL writes its return address below the stack
+ * pointer, so these wrappers step over the 128-byte red zone around it.
+ * See Documentation/arch/x86/kml.rst.
+ *
+ * 32-bit ARM: a program in SYS mode finds the entry the same way, and
+ * kml_syscallN() calls it with BLX (from ARM or Thumb code) where an
+ * ordinary process executes svc. The register convention is svc's:
+ * number in r7, arguments in r0-r5, result in r0; only lr, which the call
+ * writes, is clobbered. Nothing is written below the stack pointer.
  */
 #ifndef _TOOLS_KML_SYSCALL_H
 #define _TOOLS_KML_SYSCALL_H
@@ -32,6 +38,7 @@ static inline unsigned long kml_syscall_entry(void)
 	return entry;
 }
 
+#if defined(__x86_64__)
 static inline long kml_syscall6(long nr, long a1, long a2, long a3, long a4,
 				long a5, long a6)
 {
@@ -57,6 +64,43 @@ static inline long kml_syscall6(long nr, long a1, long a2, long a3, long a4,
 			     : "rcx", "r11", "memory", "cc");
 	return ret;
 }
+#elif defined(__arm__)
+static inline long kml_syscall6(long nr, long a1, long a2, long a3, long a4,
+				long a5, long a6)
+{
+	register long r0 asm("r0") = a1;
+	register long r1 asm("r1") = a2;
+	register long r2 asm("r2") = a3;
+	register long r3 asm("r3") = a4;
+	register long r4 asm("r4") = a5;
+	register long r5 asm("r5") = a6;
+	register long r7 asm("r7") = nr;
+	unsigned long entry = kml_syscall_entry();
+
+	if (entry)
+		asm volatile("blx %[entry]"
+			     : "+r" (r0)
+			     : "r" (r1), "r" (r2), "r" (r3), "r" (r4), "r" (r5),
+			       "r" (r7), [entry] "r" (entry)
+			     : "lr", "memory", "cc");
+	else
+		asm volatile("svc #0"
+			     : "+r" (r0)
+			     : "r" (r1), "r" (r2), "r" (r3), "r" (r4), "r" (r5),
+			       "r" (r7)
+			     : "memory", "cc");
+	return r0;
+}
+#else
+#include <unistd.h>
+
+/* No direct entry here: the C library's system call. */
+static inline long kml_syscall6(long nr, long a1, long a2, long a3, long a4,
+				long a5, long a6)
+{
+	return syscall(nr, a1, a2, a3, a4, a5, a6);
+}
+#endif
 
 static inline long kml_syscall5(long nr, long a1, long a2, long a3, long a4,
 				long a5)
