@@ -83,7 +83,7 @@ static void kml_table_clear_pxn(struct mm_struct *mm, pmd_t *pmd,
 				unsigned long addr)
 {
 	unsigned long end = addr + PMD_SIZE;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the page table's lock */
 	pte_t *start, *pte;
 
 	start = pte_offset_map_lock(mm, pmd, addr, &ptl);
