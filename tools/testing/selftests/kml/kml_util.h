@@ -25,6 +25,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <setjmp.h>
+#include <sys/resource.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
@@ -631,6 +633,67 @@ static inline long kml_nmi_burst_end(struct kml_nmi_burst *b)
 	kml_write_file("/proc/sys/kernel/printk_devkmsg", b->devkmsg);
 	munmap((void *)b->stop, sizeof(*b->stop));
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? nmis : -1;
+}
+
+/* kml_stack_overflow_child()'s state, in the child only. */
+static sigjmp_buf kml_overflow_jmp __attribute__((unused));
+static volatile int kml_overflow_caught __attribute__((unused));
+static volatile int kml_overflow_stop __attribute__((unused));
+static bool (*kml_overflow_check)(void) __attribute__((unused));
+
+static inline void kml_on_overflow(int sig, siginfo_t *si, void *uc)
+{
+	stack_t ss;
+
+	kml_overflow_caught = sigaltstack(NULL, &ss) == 0 &&
+			      (ss.ss_flags & SS_ONSTACK) &&
+			      (!kml_overflow_check || kml_overflow_check());
+	siglongjmp(kml_overflow_jmp, 1);
+}
+
+/* Recurses until the stack overflows (kml_overflow_stop is never set). */
+static noinline __attribute__((unused)) int kml_overflow_forever(int n)
+{
+	volatile char frame[4096];
+
+	frame[0] = (char)n;
+	if (kml_overflow_stop)
+		return n;
+	return kml_overflow_forever(n + 1) + frame[0];
+}
+
+/*
+ * In a child (the overflow leaves its stack limit used up), with an 8 MiB
+ * stack limit: recurse until the stack overflows, and catch the SIGSEGV on
+ * a sigaltstack, where @check (if any) must hold too. The child's exit
+ * status, or -1: 0 when it was caught so, 2 if the child could not set
+ * up, 3 if the handler found it otherwise.
+ */
+static inline int kml_stack_overflow_child(bool (*check)(void))
+{
+	struct sigaction sa = { .sa_sigaction = kml_on_overflow,
+				.sa_flags = SA_SIGINFO | SA_ONSTACK };
+	struct rlimit rl = { 8 << 20, 8 << 20 };
+	stack_t ss = { .ss_size = 65536 };
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		kml_overflow_check = check;
+		ss.ss_sp = malloc(ss.ss_size);
+		if (!ss.ss_sp || setrlimit(RLIMIT_STACK, &rl) ||
+		    sigaltstack(&ss, NULL) || sigaction(SIGSEGV, &sa, NULL))
+			_exit(2);
+		if (!sigsetjmp(kml_overflow_jmp, 1))
+			kml_overflow_forever(0);
+		_exit(kml_overflow_caught ? 0 : 3);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 #endif /* KML_SELFTEST_UTIL_H */
