@@ -92,15 +92,6 @@ static bool readable(int fd, int ms)
 	return poll(&p, 1, ms) > 0;
 }
 
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 /*
  * One race: fork a child that execs @prog, attack it with @how until an
  * attempt works or the program has started, and classify the outcome.
@@ -120,7 +111,7 @@ static void race(const char *prog, enum attack how, bool two_cpus, struct run *r
 	pid = fork();
 	if (pid == 0) {
 		if (two_cpus)
-			pin_to(1);
+			kml_pin_to(1);
 		dup2(fds[1], 1);
 		execl(prog, prog, NULL);
 		_exit(127);
@@ -231,7 +222,7 @@ FIXTURE_SETUP(exec_race)
 	ASSERT_EQ(0, become_nobody());
 	self->two_cpus = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 	if (self->two_cpus)
-		pin_to(0);
+		kml_pin_to(0);
 }
 
 FIXTURE_TEARDOWN(exec_race)

@@ -527,20 +527,11 @@ asm("	.text\n"
 static volatile int stop;
 static char *shared_page;
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void *hammer(void *arg)
 {
 	unsigned long n = 0;
 
-	pin(1);
+	kml_pin_to(1);
 	while (!stop) {
 		mprotect(shared_page, 4096, (n & 1) ? PROT_READ : PROT_READ | PROT_WRITE);
 		sched_yield();
@@ -561,7 +552,7 @@ TEST(registers_survive_interrupt_storm)
 	ASSERT_TRUE(shared_page != MAP_FAILED);
 	shared_page[0] = 1;	/* present, so that mprotect flushes TLBs */
 	ASSERT_EQ(0, pthread_create(&thread, NULL, hammer, NULL));
-	pin(0);
+	kml_pin_to(0);
 	EXPECT_EQ(kml_expected_cpl(), kml_cpl());
 	mismatches = reg_spin(20000);
 	stop = 1;

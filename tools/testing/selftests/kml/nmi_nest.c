@@ -122,15 +122,6 @@ static int probe_hits(unsigned long *hit, unsigned long *missed)
 	return found;
 }
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void on_trap(int sig, siginfo_t *si, void *ctx)
 {
 	vc->traps++;
@@ -147,7 +138,7 @@ static void __attribute__((noreturn)) victim(void)
 	volatile char *area;
 	unsigned long i;
 
-	pin(1);
+	kml_pin_to(1);
 	sigaction(SIGTRAP, &sa, NULL);
 	area = mmap(NULL, VICTIM_PAGES * PAGE, PROT_READ,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -363,7 +354,7 @@ TEST_F_TIMEOUT(nmi_nest, nmi_handler_exceptions_survive, 120)
 	nmi0 = kml_nmi_count(1);
 	ASSERT_LE(0, nmi0) TH_LOG("no NMI line for CPU 1 in /proc/interrupts");
 
-	pin(0);
+	kml_pin_to(0);
 	child = fork();
 	ASSERT_LE(0, child);
 	if (child == 0)

@@ -68,15 +68,6 @@ static int possible_cpus(void)
 	return n ? n : 1;
 }
 
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 /*
  * The reader, an ordinary process (run from /tmp): print the kernel half
  * of the dump of its own user page tables, from the line that opens the
@@ -94,7 +85,7 @@ __attribute__((constructor)) static void reader(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--reader"))
 		return;
-	pin_to(0);
+	kml_pin_to(0);
 	if (kml_cpl() != 3)
 		_exit(2);
 	fd = open(PTDUMP, O_RDONLY);
@@ -262,7 +253,7 @@ TEST(ordinary_user_tables_hold_no_kernel)
 	ASSERT_LE(0, peer);
 	if (!peer) {
 		cpl = kml_cpl();
-		pin_to(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0);
+		kml_pin_to(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0);
 		if (write(fds[1], &cpl, sizeof(cpl)) != sizeof(cpl))
 			_exit(1);
 		for (;;)
